@@ -1,0 +1,210 @@
+//! The table model: columns of cells, as Excel or a file gives them.
+
+use serde::Serialize;
+
+/// One cell as it came from the source, before any interpretation.
+///
+/// Dates and durations keep Excel's serial number (days since 1899-12-30),
+/// which is what both Office.js and calamine hand us and what Excel writes
+/// back without loss.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
+pub enum Cell {
+    Empty,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    DateTime(f64),
+    Duration(f64),
+    /// An Excel error value such as `#N/A` or `#DIV/0!`.
+    Error(String),
+}
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(text) => text.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// A text form used for counting distinct values and showing top values.
+    pub fn display_key(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+            Cell::Number(n) | Cell::DateTime(n) | Cell::Duration(n) => format_number(*n),
+            Cell::Text(text) => text.trim().to_owned(),
+            Cell::Error(code) => code.clone(),
+        }
+    }
+}
+
+fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A named column of cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub cells: Vec<Cell>,
+}
+
+/// A rectangular table stored column by column, so that per-column work
+/// (profiling, inference, cleaning) walks contiguous memory.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Table {
+    columns: Vec<Column>,
+    row_count: usize,
+}
+
+impl Table {
+    /// Builds a table from rows. When `header` is `None`, the first row is
+    /// taken as the header if it looks like one (see [`looks_like_header`]).
+    /// Short rows are padded with empty cells.
+    pub fn from_rows(mut rows: Vec<Vec<Cell>>, header: Option<bool>) -> Table {
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let use_header = header.unwrap_or_else(|| looks_like_header(&rows));
+        let names: Vec<String> = if use_header && !rows.is_empty() {
+            let first = rows.remove(0);
+            (0..width)
+                .map(|i| match first.get(i) {
+                    Some(cell) if !cell.is_empty() => cell.display_key(),
+                    _ => column_letter_name(i),
+                })
+                .collect()
+        } else {
+            (0..width).map(column_letter_name).collect()
+        };
+        let names = deduplicate_names(names);
+        let row_count = rows.len();
+        let mut columns: Vec<Column> = names
+            .into_iter()
+            .map(|name| Column {
+                name,
+                cells: Vec::with_capacity(row_count),
+            })
+            .collect();
+        for row in rows {
+            let mut row = row.into_iter();
+            for column in &mut columns {
+                column.cells.push(row.next().unwrap_or(Cell::Empty));
+            }
+        }
+        Table { columns, row_count }
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.row_count
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+/// A first row is a header when every cell in it is non-empty text. Most
+/// finance sheets have one, and a sheet of pure text gives no better clue;
+/// callers that know better pass `header: Some(..)`.
+fn looks_like_header(rows: &[Vec<Cell>]) -> bool {
+    rows.first().is_some_and(|first| {
+        !first.is_empty()
+            && first
+                .iter()
+                .all(|cell| matches!(cell, Cell::Text(t) if !t.trim().is_empty()))
+    })
+}
+
+/// `A`, `B`, … `Z`, `AA`, … as Excel names columns.
+pub fn column_letter_name(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("Column {}", String::from_utf8(letters).unwrap_or_default())
+}
+
+/// Two columns called "Amount" become "Amount" and "Amount (2)".
+fn deduplicate_names(names: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let count = seen.entry(name.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                name
+            } else {
+                format!("{name} ({count})")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.to_owned())
+    }
+
+    #[test]
+    fn header_row_becomes_column_names_and_rows_are_padded() {
+        let table = Table::from_rows(
+            vec![
+                vec![text("Name"), text("Amount")],
+                vec![text("Ada"), Cell::Number(12.5)],
+                vec![text("Bob")],
+            ],
+            None,
+        );
+        assert_eq!(table.row_count(), 2);
+        let names: Vec<_> = table.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Name", "Amount"]);
+        assert_eq!(table.columns()[1].cells, vec![Cell::Number(12.5), Cell::Empty]);
+    }
+
+    #[test]
+    fn numeric_first_row_is_data_not_header() {
+        let table = Table::from_rows(vec![vec![Cell::Number(1.0), text("x")]], None);
+        assert_eq!(table.row_count(), 1);
+        assert_eq!(table.columns()[0].name, "Column A");
+    }
+
+    #[test]
+    fn duplicate_and_blank_header_names_are_made_unique() {
+        let table = Table::from_rows(
+            vec![
+                vec![text("Amount"), text("Amount"), text("Note")],
+                vec![Cell::Number(1.0), Cell::Number(2.0), Cell::Empty, text("extra")],
+            ],
+            Some(true),
+        );
+        let names: Vec<_> = table.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Amount", "Amount (2)", "Note", "Column D"]);
+    }
+
+    #[test]
+    fn column_letters_follow_excel() {
+        assert_eq!(column_letter_name(0), "Column A");
+        assert_eq!(column_letter_name(25), "Column Z");
+        assert_eq!(column_letter_name(26), "Column AA");
+        assert_eq!(column_letter_name(701), "Column ZZ");
+        assert_eq!(column_letter_name(702), "Column AAA");
+    }
+}
