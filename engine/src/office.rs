@@ -37,7 +37,10 @@ impl OfficeRange {
     pub fn into_table(self) -> Result<Table, EngineError> {
         if let Some(formats) = &self.number_format {
             let same_shape = formats.len() == self.values.len()
-                && formats.iter().zip(&self.values).all(|(f, v)| f.len() == v.len());
+                && formats
+                    .iter()
+                    .zip(&self.values)
+                    .all(|(f, v)| f.len() == v.len());
             if !same_shape {
                 return Err(EngineError::InvalidInput(
                     "numberFormat does not have the same shape as values".into(),
@@ -95,7 +98,10 @@ fn format_codes(format: &str) -> String {
             '[' => {
                 let section: String = chars.by_ref().take_while(|&b| b != ']').collect();
                 // Elapsed-time codes such as [h] are codes, not decoration.
-                if matches!(section.to_ascii_lowercase().as_str(), "h" | "hh" | "m" | "mm" | "s" | "ss") {
+                if matches!(
+                    section.to_ascii_lowercase().as_str(),
+                    "h" | "hh" | "m" | "mm" | "s" | "ss"
+                ) {
                     codes.push('[');
                     codes.push_str(&section);
                     codes.push(']');
@@ -150,7 +156,10 @@ mod tests {
         let table = range.into_table().unwrap();
         assert_eq!(table.row_count(), 2);
         let cols = table.columns();
-        assert_eq!(cols[0].cells, vec![Cell::DateTime(45292.0), Cell::DateTime(45293.0)]);
+        assert_eq!(
+            cols[0].cells,
+            vec![Cell::DateTime(45292.0), Cell::DateTime(45293.0)]
+        );
         assert_eq!(cols[1].cells[1], Cell::Error("#N/A".into()));
         assert_eq!(cols[2].cells, vec![Cell::Bool(true), Cell::Bool(false)]);
         assert_eq!(cols[3].cells[0], Cell::Empty);
@@ -163,6 +172,9 @@ mod tests {
             number_format: Some(vec![]),
             has_header: None,
         };
-        assert!(matches!(range.into_table(), Err(EngineError::InvalidInput(_))));
+        assert!(matches!(
+            range.into_table(),
+            Err(EngineError::InvalidInput(_))
+        ));
     }
 }

@@ -132,7 +132,8 @@ pub fn profile_column(column: &Column) -> ColumnProfile {
     top_values.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     top_values.truncate(TOP_VALUES);
 
-    let numeric = (matches!(inferred_type, ColumnType::Integer | ColumnType::Decimal) && numbers > 0)
+    let numeric = (matches!(inferred_type, ColumnType::Integer | ColumnType::Decimal)
+        && numbers > 0)
         .then(|| NumericSummary {
             min,
             max,
@@ -154,17 +155,29 @@ pub fn profile_column(column: &Column) -> ColumnProfile {
 
 /// Picks the kind most cells share; integers and decimals together make a
 /// decimal column. Returns the type and how many cells conform to it.
-fn infer_type(kinds: &HashMap<ValueKind, usize>, count: usize, distinct: usize) -> (ColumnType, usize) {
+fn infer_type(
+    kinds: &HashMap<ValueKind, usize>,
+    count: usize,
+    distinct: usize,
+) -> (ColumnType, usize) {
     let get = |k| kinds.get(&k).copied().unwrap_or(0);
     let numbers = get(ValueKind::Integer) + get(ValueKind::Decimal);
     let dates = get(ValueKind::Date) + get(ValueKind::Datetime);
     let candidates = [
         (
-            if get(ValueKind::Decimal) > 0 { ColumnType::Decimal } else { ColumnType::Integer },
+            if get(ValueKind::Decimal) > 0 {
+                ColumnType::Decimal
+            } else {
+                ColumnType::Integer
+            },
             numbers,
         ),
         (
-            if get(ValueKind::Datetime) > 0 { ColumnType::Datetime } else { ColumnType::Date },
+            if get(ValueKind::Datetime) > 0 {
+                ColumnType::Datetime
+            } else {
+                ColumnType::Date
+            },
             dates,
         ),
         (ColumnType::Boolean, get(ValueKind::Boolean)),
@@ -306,7 +319,10 @@ mod tests {
         cells.push(Cell::Empty);
         let p = profile_column(&column(cells));
         assert_eq!(p.inferred_type, ColumnType::Decimal);
-        assert_eq!((p.count, p.missing, p.non_conforming, p.distinct), (4, 1, 1, 4));
+        assert_eq!(
+            (p.count, p.missing, p.non_conforming, p.distinct),
+            (4, 1, 1, 4)
+        );
         let numeric = p.numeric.unwrap();
         assert_eq!((numeric.min, numeric.max), (1.5, 3.25));
         assert!((numeric.mean - 6.75 / 3.0).abs() < 1e-12);
@@ -317,7 +333,11 @@ mod tests {
         let p = profile_column(&column(texts(&["EU", "US", "EU", "APAC", "US", "EU"])));
         assert_eq!(p.inferred_type, ColumnType::Category);
         assert_eq!(p.distinct, 3);
-        let top: Vec<_> = p.top_values.iter().map(|v| (v.value.as_str(), v.count)).collect();
+        let top: Vec<_> = p
+            .top_values
+            .iter()
+            .map(|v| (v.value.as_str(), v.count))
+            .collect();
         assert_eq!(top, [("EU", 3), ("US", 2), ("APAC", 1)]);
     }
 
@@ -326,14 +346,23 @@ mod tests {
         let p = profile_column(&column(texts(&["alpha", "beta", "gamma"])));
         assert_eq!(p.inferred_type, ColumnType::Text);
         let p = profile_column(&column(vec![Cell::Empty, Cell::Text("  ".into())]));
-        assert_eq!((p.inferred_type, p.missing, p.count), (ColumnType::Empty, 2, 0));
+        assert_eq!(
+            (p.inferred_type, p.missing, p.count),
+            (ColumnType::Empty, 2, 0)
+        );
     }
 
     #[test]
     fn native_cells_keep_their_types() {
-        let p = profile_column(&column(vec![Cell::DateTime(45292.0), Cell::DateTime(45293.5)]));
+        let p = profile_column(&column(vec![
+            Cell::DateTime(45292.0),
+            Cell::DateTime(45293.5),
+        ]));
         assert_eq!(p.inferred_type, ColumnType::Datetime);
         let p = profile_column(&column(vec![Cell::Bool(true), Cell::Error("#N/A".into())]));
-        assert_eq!((p.inferred_type, p.errors, p.non_conforming), (ColumnType::Boolean, 1, 1));
+        assert_eq!(
+            (p.inferred_type, p.errors, p.non_conforming),
+            (ColumnType::Boolean, 1, 1)
+        );
     }
 }

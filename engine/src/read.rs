@@ -67,7 +67,11 @@ fn sniff(bytes: &[u8]) -> Container {
 /// Reads one sheet of a spreadsheet file. The format is decided by the
 /// file's content, not its name; the name only breaks ties for text files
 /// (`.tsv` means tab-separated).
-pub fn read_workbook(bytes: &[u8], file_name: &str, options: &ReadOptions) -> Result<SheetData, EngineError> {
+pub fn read_workbook(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<SheetData, EngineError> {
     if bytes.is_empty() {
         return Err(EngineError::EmptyInput);
     }
@@ -87,20 +91,25 @@ fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, 
     if sniff(bytes) == Container::Ole && is_encrypted_ooxml(bytes) {
         return Err(EngineError::Encrypted);
     }
-    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(describe_calamine_error)?;
+    let mut workbook =
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(describe_calamine_error)?;
     let sheet_names = workbook.sheet_names();
     if sheet_names.is_empty() {
         return Err(EngineError::NoSheets);
     }
     let wanted = match &options.sheet {
-        Some(name) if !sheet_names.contains(name) => return Err(EngineError::NoSuchSheet(name.clone())),
+        Some(name) if !sheet_names.contains(name) => {
+            return Err(EngineError::NoSuchSheet(name.clone()));
+        }
         Some(name) => Some(name.clone()),
         None => None,
     };
     let candidates: Vec<String> = wanted.map_or_else(|| sheet_names.clone(), |name| vec![name]);
     let mut first_read: Option<(String, calamine::Range<Data>)> = None;
     for name in candidates {
-        let range = workbook.worksheet_range(&name).map_err(describe_calamine_error)?;
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(describe_calamine_error)?;
         let (height, width) = range.get_size();
         let cells = height.saturating_mul(width);
         if cells > options.max_cells {
@@ -156,12 +165,20 @@ fn describe_calamine_error(error: calamine::Error) -> EngineError {
 
 /// Excel stores a password-protected xlsx as an OLE file with these streams.
 fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
-    let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
     let needle = utf16("EncryptionInfo");
     bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
-fn read_delimited(bytes: &[u8], file_name: &str, options: &ReadOptions) -> Result<SheetData, EngineError> {
+fn read_delimited(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<SheetData, EngineError> {
     let text = decode_text(bytes)?;
     let delimiter = if file_name.to_ascii_lowercase().ends_with(".tsv") {
         b'\t'
@@ -217,7 +234,10 @@ fn decode_text(bytes: &[u8]) -> Result<String, EngineError> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
-            return Err(EngineError::Unreadable(format!("the file is not valid {}", encoding.name())));
+            return Err(EngineError::Unreadable(format!(
+                "the file is not valid {}",
+                encoding.name()
+            )));
         }
         return Ok(text.into_owned());
     }
@@ -228,7 +248,10 @@ fn decode_text(bytes: &[u8]) -> Result<String, EngineError> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
-        Err(_) => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()),
+        Err(_) => Ok(encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()),
     }
 }
 
@@ -243,8 +266,14 @@ fn guess_delimiter(text: &str) -> u8 {
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(sample.as_bytes());
-        let widths: Vec<usize> = reader.records().filter_map(Result::ok).map(|r| r.len()).collect();
-        let Some(&first) = widths.first() else { continue };
+        let widths: Vec<usize> = reader
+            .records()
+            .filter_map(Result::ok)
+            .map(|r| r.len())
+            .collect();
+        let Some(&first) = widths.first() else {
+            continue;
+        };
         let consistent = widths.iter().filter(|&&w| w == first).count();
         let score = if first > 1 { consistent * first } else { 0 };
         if score > best.1 {
@@ -264,30 +293,46 @@ mod tests {
 
     #[test]
     fn semicolon_csv_with_bom_is_read() {
-        let data = read("\u{feff}Name;Amount\nAda;1,5\nBob;2\n".as_bytes(), "export.csv").unwrap();
+        let data = read(
+            "\u{feff}Name;Amount\nAda;1,5\nBob;2\n".as_bytes(),
+            "export.csv",
+        )
+        .unwrap();
         assert_eq!(data.sheet_name, "export");
         let cols = data.table.columns();
         assert_eq!(cols.len(), 2);
         assert_eq!(cols[0].name, "Name");
-        assert_eq!(cols[1].cells, vec![Cell::Text("1,5".into()), Cell::Text("2".into())]);
+        assert_eq!(
+            cols[1].cells,
+            vec![Cell::Text("1,5".into()), Cell::Text("2".into())]
+        );
     }
 
     #[test]
     fn quoted_commas_do_not_split_fields() {
         let data = read(b"a,b\n\"x, y\",2\n", "q.csv").unwrap();
-        assert_eq!(data.table.columns()[0].cells, vec![Cell::Text("x, y".into())]);
+        assert_eq!(
+            data.table.columns()[0].cells,
+            vec![Cell::Text("x, y".into())]
+        );
     }
 
     #[test]
     fn windows_1252_text_is_decoded() {
         let data = read(b"City\nK\xf6ln\n", "c.csv").unwrap();
-        assert_eq!(data.table.columns()[0].cells, vec![Cell::Text("Köln".into())]);
+        assert_eq!(
+            data.table.columns()[0].cells,
+            vec![Cell::Text("Köln".into())]
+        );
     }
 
     #[test]
     fn empty_binary_and_oversized_inputs_get_clear_errors() {
         assert_eq!(read(b"", "x.csv"), Err(EngineError::EmptyInput));
-        assert!(matches!(read(b"\x00\x01\x02", "x.bin"), Err(EngineError::UnsupportedFormat(_))));
+        assert!(matches!(
+            read(b"\x00\x01\x02", "x.bin"),
+            Err(EngineError::UnsupportedFormat(_))
+        ));
         let small = ReadOptions {
             max_input_bytes: 4,
             ..ReadOptions::default()
@@ -302,7 +347,10 @@ mod tests {
     fn corrupt_zip_is_unreadable_not_a_panic() {
         let mut bytes = ZIP_MAGIC.to_vec();
         bytes.extend_from_slice(&[0u8; 64]);
-        assert!(matches!(read(&bytes, "broken.xlsx"), Err(EngineError::Unreadable(_))));
+        assert!(matches!(
+            read(&bytes, "broken.xlsx"),
+            Err(EngineError::Unreadable(_))
+        ));
     }
 
     #[test]

@@ -176,7 +176,10 @@ mod tests {
         assert_eq!(table.row_count(), 2);
         let names: Vec<_> = table.columns().iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Name", "Amount"]);
-        assert_eq!(table.columns()[1].cells, vec![Cell::Number(12.5), Cell::Empty]);
+        assert_eq!(
+            table.columns()[1].cells,
+            vec![Cell::Number(12.5), Cell::Empty]
+        );
     }
 
     #[test]
@@ -191,7 +194,12 @@ mod tests {
         let table = Table::from_rows(
             vec![
                 vec![text("Amount"), text("Amount"), text("Note")],
-                vec![Cell::Number(1.0), Cell::Number(2.0), Cell::Empty, text("extra")],
+                vec![
+                    Cell::Number(1.0),
+                    Cell::Number(2.0),
+                    Cell::Empty,
+                    text("extra"),
+                ],
             ],
             Some(true),
         );

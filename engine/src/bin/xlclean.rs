@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use engine::{ReadOptions, profile_table, read_workbook};
 
 #[derive(Parser)]
-#[command(name = "xlclean", version, about = "Profile and clean spreadsheets locally")]
+#[command(
+    name = "xlclean",
+    version,
+    about = "Profile and clean spreadsheets locally"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,13 +47,18 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Profile { file, sheet, json } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let options = ReadOptions {
                 sheet,
                 ..ReadOptions::default()
             };
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            let sheet = read_workbook(&bytes, name, &options).with_context(|| file.display().to_string())?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let sheet = read_workbook(&bytes, name, &options)
+                .with_context(|| file.display().to_string())?;
             let profile = profile_table(&sheet.table);
             if json {
                 let out = serde_json::json!({ "sheet": sheet, "profile": profile });
@@ -62,7 +71,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     profile.row_count,
                     profile.column_count
                 );
-                println!("{:<24} {:<10} {:>8} {:>8} {:>8}", "column", "type", "count", "missing", "distinct");
+                println!(
+                    "{:<24} {:<10} {:>8} {:>8} {:>8}",
+                    "column", "type", "count", "missing", "distinct"
+                );
                 for c in &profile.columns {
                     let ty = serde_json::to_value(c.inferred_type)?;
                     println!(
