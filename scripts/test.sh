@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every test, in the order that fails fastest. This is what .ci/run calls.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+started=$(date +%s)
+
+step "machine setup"
+# chromium: the end-to-end test; binaryen: wasm-opt; libxml2-utils: xmllint
+# for the manifest schema check.
+apt_ensure chromium binaryen libxml2-utils
+ensure_pg_running
+ensure_node_modules "$ROOT/addin"
+ensure_node_modules "$ROOT/tests/e2e"
+
+step "rustfmt"
+cargo fmt --all --check
+
+# The add-in type-checks against the generated bindings, so build them first.
+"$ROOT/scripts/build-wasm.sh"
+
+step "clippy (native, whole workspace)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "clippy (engine for wasm32)"
+cargo clippy -p engine -p engine-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+
+step "cargo test (engine, proxy, database, manifest)"
+cargo test --workspace --locked
+
+step "engine tests in a real wasm runtime (Node.js)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p engine-wasm --target wasm32-unknown-unknown --locked
+
+step "add-in: eslint, tsc, vitest"
+(cd addin && npm run --silent lint && npm run --silent typecheck && npm test --silent)
+
+step "build (task pane, manifest, proxy)"
+PROFILE=debug "$ROOT/scripts/build.sh"
+
+step "end-to-end: real proxy + headless Chromium"
+(cd tests/e2e && PROXY_BIN="$ROOT/target/debug/proxy" npm test --silent)
+
+step "all tests passed in $(( $(date +%s) - started )) s"

@@ -1,0 +1,78 @@
+// Shared pieces of the end-to-end tests: starting the real proxy binary and
+// Debian's Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const OUTPUT = path.join(ROOT, 'tests/output/e2e');
+
+/**
+ * Starts the proxy on a free port and resolves once it listens. The binary
+ * is `PROXY_BIN` or target/debug/proxy; it serves `ADDIN_DIR` (addin/dist).
+ */
+export async function startProxy(env = {}) {
+  const binary = process.env.PROXY_BIN ?? path.join(ROOT, 'target/debug/proxy');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'proxy-data-'));
+  const child = spawn(binary, [], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PROXY_ADDR: '127.0.0.1:0',
+      DATA_DIR: dataDir,
+      ADDIN_DIR: path.join(ROOT, 'addin/dist'),
+      NO_COLOR: '1',
+      RUST_LOG: 'info',
+      GEMINI_API_KEY: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const address = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s:\n${log}`)), 15_000);
+    const onData = (chunk) => {
+      log += chunk;
+      const match = /proxy listening addr=(\S+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code}:\n${log}`));
+    });
+  });
+  return {
+    url: `http://${address}`,
+    log: () => log,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
