@@ -14,13 +14,17 @@ cargo build --manifest-path "$ROOT/Cargo.toml" -p engine-wasm --target wasm32-un
 step "generating JavaScript bindings"
 wasm-bindgen --target web --out-dir "$OUT" --out-name engine_wasm "$WASM"
 
-if command -v wasm-opt >/dev/null; then
-  step "optimising with wasm-opt"
-  # rustc's wasm32 target enables these proposals by default; wasm-opt must
-  # accept them or it refuses the module.
+# Binaryen before 116 mangles the externref table that wasm-bindgen emits
+# (the module then fails to start); Debian bookworm ships 108. Only a newer
+# wasm-opt is used; without it the module is larger but correct.
+wasm_opt_version="$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)"
+if [ -n "$wasm_opt_version" ] && [ "$wasm_opt_version" -ge 116 ] 2>/dev/null; then
+  step "optimising with wasm-opt $wasm_opt_version"
   wasm-opt -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
     "$OUT/engine_wasm_bg.wasm" -o "$OUT/engine_wasm_bg.wasm"
+else
+  echo "skipping wasm-opt (${wasm_opt_version:-not installed}; 116 or newer needed)"
 fi
 printf 'engine_wasm_bg.wasm: %s bytes, %s gzipped\n' \
   "$(stat -c %s "$OUT/engine_wasm_bg.wasm")" "$(gzip -9c "$OUT/engine_wasm_bg.wasm" | wc -c)"

@@ -4,8 +4,6 @@
 # the other variables in the README are honoured.
 source "$(dirname "$0")/lib.sh"
 
-# wasm-opt shrinks the engine; the rest of the run needs nothing from apt.
-apt_ensure binaryen || echo "warning: binaryen not installed; the wasm engine is not size-optimised" >&2
 "$ROOT/scripts/build.sh"
 
 cd "$ROOT"

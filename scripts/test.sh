@@ -5,9 +5,9 @@ cd "$ROOT"
 started=$(date +%s)
 
 step "machine setup"
-# chromium: the end-to-end test; binaryen: wasm-opt; libxml2-utils: xmllint
+# chromium: the end-to-end test; libxml2-utils: xmllint
 # for the manifest schema check.
-apt_ensure chromium binaryen libxml2-utils
+apt_ensure chromium libxml2-utils
 ensure_pg_running
 ensure_node_modules "$ROOT/addin"
 ensure_node_modules "$ROOT/tests/e2e"

@@ -1,0 +1,44 @@
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { App, type Services } from './App.tsx';
+import { renderWithFluent } from './test/render.tsx';
+import { ledgerFile, ledgerProfile } from './test/fixtures.ts';
+
+function services(): Services {
+  return {
+    profileFile: vi.fn(() => Promise.resolve(ledgerFile)),
+    profileRange: vi.fn(() => Promise.resolve(ledgerProfile)),
+    readSelection: vi.fn(() => Promise.resolve({ address: 'A1', values: [] })),
+    engineVersion: vi.fn(() => Promise.resolve('0.1.0')),
+    getHealth: vi.fn(() => Promise.resolve({ status: 'ok', version: '0.1.0' })),
+    sendChatMessage: vi.fn(() => Promise.resolve({ conversationId: 'c', text: 'hi' })),
+  };
+}
+
+describe('App', () => {
+  it('has the four tabs and opens on Clean', () => {
+    renderWithFluent(<App mode="browser" services={services()} />);
+
+    const tabs = screen.getAllByRole('tab');
+    expect(tabs).toHaveLength(4);
+    ['Clean', 'Preview & Mask', 'Chat', 'Settings'].forEach((name, index) => {
+      expect(tabs[index]).toHaveAccessibleName(name);
+    });
+    expect(screen.getByRole('tab', { name: 'Clean' })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('tabpanel', { name: 'Clean' })).toBeVisible();
+    expect(screen.getByRole('button', { name: 'Choose a file' })).toBeVisible();
+  });
+
+  it('switches panels and keeps the honest placeholder for masking', async () => {
+    renderWithFluent(<App mode="excel" services={services()} />);
+    const user = userEvent.setup();
+
+    await user.click(screen.getByRole('tab', { name: 'Preview & Mask' }));
+    expect(screen.getByText('Masking and preview of exactly what leaves Excel arrive in a later release.')).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Profile selection' })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    expect(await screen.findByTestId('engine-version')).toHaveTextContent('version 0.1.0');
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it, vi } from 'vitest';
+import { EngineClient, type WorkerLike } from './client.ts';
+import type { EngineRequest, EngineResponse } from './protocol.ts';
+import { ledgerFile, ledgerProfile } from '../test/fixtures.ts';
+
+class FakeWorker implements WorkerLike {
+  onmessage: WorkerLike['onmessage'] = null;
+  onerror: WorkerLike['onerror'] = null;
+  readonly posted: { message: EngineRequest; transfer: Transferable[] }[] = [];
+  terminated = false;
+
+  postMessage(message: EngineRequest, transfer: Transferable[]): void {
+    this.posted.push({ message, transfer });
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  reply(response: EngineResponse): void {
+    this.onmessage?.({ data: response } as MessageEvent<EngineResponse>);
+  }
+  crash(message: string): void {
+    this.onerror?.({ message } as ErrorEvent);
+  }
+  lastRequest(): EngineRequest {
+    const last = this.posted.at(-1);
+    if (!last) throw new Error('nothing was posted');
+    return last.message;
+  }
+}
+
+describe('EngineClient', () => {
+  it('profiles bytes and resolves with the engine result, transferring the buffer', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const bytes = new TextEncoder().encode('a,b\n1,2\n').buffer;
+
+    const result = client.profileFile({ bytes, name: 'ledger.csv' }, 'Sheet1');
+    await vi.waitFor(() => {
+      expect(worker.posted).toHaveLength(1);
+    });
+    const [{ message, transfer }] = worker.posted as [{ message: EngineRequest; transfer: Transferable[] }];
+    expect(message).toMatchObject({ type: 'profileFile', fileName: 'ledger.csv', sheet: 'Sheet1' });
+    expect(transfer).toEqual([bytes]);
+    expect(message.type === 'profileFile' && message.bytes).toBe(bytes);
+
+    worker.reply({ id: message.id, ok: true, result: ledgerFile });
+    await expect(result).resolves.toEqual(ledgerFile);
+  });
+
+  it('reads a picked File before sending its bytes', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const file = new File(['x,y\n1,2\n'], 'picked.csv', { type: 'text/csv' });
+
+    const result = client.profileFile(file);
+    await vi.waitFor(() => {
+      expect(worker.posted).toHaveLength(1);
+    });
+    const request = worker.lastRequest();
+    if (request.type !== 'profileFile') throw new Error(`unexpected ${request.type}`);
+    expect(request.fileName).toBe('picked.csv');
+    expect(request.sheet).toBeNull();
+    expect(new TextDecoder().decode(request.bytes)).toBe('x,y\n1,2\n');
+    expect(worker.posted[0]?.transfer).toEqual([request.bytes]);
+
+    worker.reply({ id: request.id, ok: true, result: ledgerFile });
+    await expect(result).resolves.toBe(ledgerFile);
+  });
+
+  it('pairs replies with requests by id, whatever order they come back in', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+
+    const range = client.profileRange({ values: [['a'], [1]] });
+    const version = client.version();
+    const [rangeRequest, versionRequest] = worker.posted.map((p) => p.message) as [EngineRequest, EngineRequest];
+    expect(rangeRequest).toMatchObject({ type: 'profileRange', range: { values: [['a'], [1]] } });
+    expect(versionRequest.type).toBe('version');
+    expect(rangeRequest.id).not.toBe(versionRequest.id);
+
+    worker.reply({ id: versionRequest.id, ok: true, result: '0.1.0' });
+    worker.reply({ id: rangeRequest.id, ok: true, result: ledgerProfile });
+    await expect(version).resolves.toBe('0.1.0');
+    await expect(range).resolves.toEqual(ledgerProfile);
+  });
+
+  it('rejects with a real Error carrying the engine message', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+
+    const result = client.profileRange({ values: [] });
+    worker.reply({ id: worker.lastRequest().id, ok: false, error: 'The file is not a spreadsheet.' });
+
+    const error: unknown = await result.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('The file is not a spreadsheet.');
+  });
+
+  it('rejects every pending call when the worker crashes, and later calls too', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+
+    const first = client.profileRange({ values: [['a']] });
+    const second = client.version();
+    worker.crash('Uncaught RuntimeError: unreachable');
+
+    await expect(first).rejects.toThrow('The engine stopped unexpectedly: Uncaught RuntimeError: unreachable');
+    await expect(second).rejects.toThrow('The engine stopped unexpectedly');
+    expect(worker.terminated).toBe(true);
+
+    await expect(client.version()).rejects.toThrow('Reload the add-in');
+    expect(worker.posted).toHaveLength(2);
+  });
+
+  it('ignores replies to requests it is no longer waiting for', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+
+    const version = client.version();
+    const { id } = worker.lastRequest();
+    worker.reply({ id: id + 100, ok: true, result: 'stray' });
+    worker.reply({ id, ok: true, result: '1.2.3' });
+    await expect(version).resolves.toBe('1.2.3');
+  });
+
+  it('dispose terminates the worker and rejects what was pending', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const pending = client.version();
+
+    client.dispose();
+
+    await expect(pending).rejects.toThrow('The engine was shut down.');
+    expect(worker.terminated).toBe(true);
+  });
+});

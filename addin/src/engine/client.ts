@@ -1,0 +1,100 @@
+import type { EngineRequest, EngineRequestBodies, EngineRequestType, EngineResponse, EngineResults } from './protocol.ts';
+import type { FileProfile, OfficeRange, TableProfile } from './types.ts';
+
+/** The part of `Worker` the client uses, so tests can hand in a fake. */
+export interface WorkerLike {
+  postMessage(message: EngineRequest, transfer: Transferable[]): void;
+  terminate(): void;
+  onmessage: ((event: MessageEvent<EngineResponse>) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+}
+
+/** A file to profile: a picked or dropped `File`, or bytes already in memory. */
+export type FileInput = File | { bytes: ArrayBuffer; name: string };
+
+interface Pending {
+  resolve: (result: EngineResults[EngineRequestType]) => void;
+  reject: (error: Error) => void;
+}
+
+/** Typed, promise-based access to the wasm engine running in a Web Worker. */
+export class EngineClient {
+  private readonly worker: WorkerLike;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Set once the worker has died; later calls fail with it instead of hanging. */
+  private failure: Error | undefined;
+
+  constructor(worker: WorkerLike) {
+    this.worker = worker;
+    worker.onmessage = (event) => {
+      this.settle(event.data);
+    };
+    worker.onerror = (event) => {
+      // Our worker answers every request itself, so an `error` event means it
+      // could not load or has crashed: it will not answer anything else.
+      const detail = event.message ? `: ${event.message}` : '';
+      this.fail(new Error(`The engine stopped unexpectedly${detail}. Reload the add-in to try again.`));
+    };
+  }
+
+  /**
+   * Profiles a spreadsheet or CSV file. The bytes are transferred to the
+   * worker, so an `ArrayBuffer` passed in is detached afterwards.
+   */
+  async profileFile(file: FileInput, sheet?: string | null): Promise<FileProfile> {
+    const bytes = file instanceof Blob ? await file.arrayBuffer() : file.bytes;
+    return this.call('profileFile', { bytes, fileName: file.name, sheet: sheet ?? null }, [bytes]);
+  }
+
+  profileRange(range: OfficeRange): Promise<TableProfile> {
+    return this.call('profileRange', { range });
+  }
+
+  version(): Promise<string> {
+    return this.call('version', {});
+  }
+
+  dispose(): void {
+    this.fail(new Error('The engine was shut down.'));
+  }
+
+  private call<T extends EngineRequestType>(
+    type: T,
+    body: EngineRequestBodies[T],
+    transfer: Transferable[] = [],
+  ): Promise<EngineResults[T]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<EngineResults[T]>((resolve, reject) => {
+      this.pending.set(id, {
+        // The worker answers a request of type T with EngineResults[T].
+        resolve: resolve as Pending['resolve'],
+        reject,
+      });
+      // TypeScript cannot correlate `type` with `body` through the generic.
+      this.worker.postMessage({ ...body, type, id } as EngineRequest, transfer);
+    });
+  }
+
+  private settle(response: EngineResponse): void {
+    const waiting = this.pending.get(response.id);
+    if (!waiting) return;
+    this.pending.delete(response.id);
+    if (response.ok) waiting.resolve(response.result);
+    else waiting.reject(new Error(response.error));
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.worker.terminate();
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}
+
+export function createEngineClient(): EngineClient {
+  const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'ledgerlight-engine' });
+  return new EngineClient(worker);
+}

@@ -1,0 +1,46 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// The Rust proxy serves `dist/` on http://localhost:3000; in `npm run dev` the
+// same API paths are forwarded there so the pane talks to a real proxy.
+const proxyTarget = 'http://127.0.0.1:3000';
+
+export default defineConfig({
+  base: '/',
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rolldownOptions: {
+      output: {
+        // React and Fluent change far less often than the pane's own code;
+        // separate chunks stay cached in the webview across our releases.
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 20 },
+            { name: 'vendor', test: /node_modules[\\/]/, priority: 10 },
+          ],
+        },
+      },
+    },
+  },
+  worker: {
+    // The engine worker imports the wasm-bindgen glue as an ES module.
+    format: 'es',
+  },
+  server: {
+    proxy: {
+      '/api': proxyTarget,
+      '/health': proxyTarget,
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
+});
