@@ -5,14 +5,24 @@
 //! command-line tool — so nothing here may depend on a browser, a runtime or
 //! a file system. Inputs arrive as bytes or as Office.js-shaped values.
 
+pub mod cluster;
+pub mod duplicates;
 pub mod error;
+pub mod infer;
 pub mod office;
+pub mod parse;
 pub mod profile;
 pub mod read;
+pub mod recipe;
 pub mod table;
+pub mod write;
 
+pub use duplicates::{DuplicatePair, find_duplicates};
 pub use error::EngineError;
+pub use infer::{ColumnAnalysis, analyze_column};
 pub use office::{OfficeRange, OfficeValue};
 pub use profile::{ColumnProfile, ColumnType, TableProfile, profile_table};
 pub use read::{ReadOptions, SheetData, read_workbook};
+pub use recipe::{Applied, Recipe, Step, apply, suggest_recipe, undo_all, undo_step};
 pub use table::{Cell, Column, Table};
+pub use write::write_csv;

@@ -1,14 +1,17 @@
 //! Column profiles: what each column holds, how much is missing, how varied
-//! it is. This is the first thing a user sees of their data.
+//! it is. This is the first thing a user sees of their data. The type and
+//! conventions come from [`crate::infer`].
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::infer::{ColumnAnalysis, Reading, analyze_column, read_cell};
+use crate::parse::{DateOrder, NumberLocale, TextCase};
 use crate::table::{Cell, Column, Table};
 
 /// The type a column is inferred to hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     /// Every cell is missing.
@@ -16,31 +19,23 @@ pub enum ColumnType {
     Boolean,
     Integer,
     Decimal,
+    /// Amounts with a currency symbol or ISO code.
+    Currency,
+    /// Percentages; their standard value is the fraction (5 % → 0.05).
+    Percentage,
     Date,
     Datetime,
+    /// A time of day.
+    Time,
     Duration,
+    Email,
+    Phone,
+    Url,
+    /// Codes that identify a row: unique, one shape (`INV-0042`, `02134`).
+    Identifier,
     /// Text with few distinct values that repeat.
     Category,
     Text,
-}
-
-/// What a single non-missing cell looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ValueKind {
-    Boolean,
-    Integer,
-    Decimal,
-    Date,
-    Datetime,
-    Duration,
-    Text,
-    Error,
-}
-
-impl ValueKind {
-    pub fn is_numeric(self) -> bool {
-        matches!(self, ValueKind::Integer | ValueKind::Decimal)
-    }
 }
 
 /// A value and how often it occurs.
@@ -50,7 +45,8 @@ pub struct ValueCount {
     pub count: usize,
 }
 
-/// Minimum, maximum and mean of a numeric column's numeric cells.
+/// Minimum, maximum and mean of a numeric column's values (percentages as
+/// fractions).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NumericSummary {
     pub min: f64,
@@ -63,17 +59,35 @@ pub struct NumericSummary {
 pub struct ColumnProfile {
     pub name: String,
     pub inferred_type: ColumnType,
-    /// Cells that hold a value.
+    /// Cells that are not blank (placeholders such as `N/A` included).
     pub count: usize,
+    /// Blank cells.
     pub missing: usize,
     pub distinct: usize,
-    /// Cells holding a value that does not fit `inferred_type`.
+    /// Cells holding something that is not a value of `inferred_type`,
+    /// placeholders for missing values included.
     pub non_conforming: usize,
     /// Excel error values (`#N/A`, `#DIV/0!`, …).
     pub errors: usize,
     /// The most frequent values, most frequent first, at most five.
     pub top_values: Vec<ValueCount>,
     pub numeric: Option<NumericSummary>,
+    /// Cells holding a placeholder that means missing (`N/A`, `-`, `NULL`,
+    /// `#N/A`); part of `count` and of `nonConforming`.
+    pub placeholders: usize,
+    /// `nonConforming / count`, 0 when the column has no values.
+    pub non_conforming_share: f64,
+    /// Up to five distinct non-conforming values, for the user to look at.
+    pub non_conforming_examples: Vec<String>,
+    /// How the column writes numbers (`1,234.56`, `1.234,56`, …), when it
+    /// has numbers written as text.
+    pub number_locale: Option<NumberLocale>,
+    /// Day/month order of `a/b/yyyy` dates, when it has such dates.
+    pub date_order: Option<DateOrder>,
+    pub currency: Option<String>,
+    pub unit: Option<String>,
+    /// Dominant letter case of a name-like text column.
+    pub text_case: Option<TextCase>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,9 +99,7 @@ pub struct TableProfile {
 }
 
 const TOP_VALUES: usize = 5;
-/// A text column is a category when it has at most this many distinct values
-/// and each repeats on average at least twice.
-const CATEGORY_MAX_DISTINCT: usize = 50;
+const EXAMPLES: usize = 5;
 
 pub fn profile_table(table: &Table) -> TableProfile {
     TableProfile {
@@ -98,32 +110,55 @@ pub fn profile_table(table: &Table) -> TableProfile {
 }
 
 pub fn profile_column(column: &Column) -> ColumnProfile {
+    let analysis = analyze_column(column);
+    profile_with(column, &analysis)
+}
+
+/// Profiles a column whose analysis is already known.
+pub fn profile_with(column: &Column, analysis: &ColumnAnalysis) -> ColumnProfile {
     let mut missing = 0;
-    let mut kinds: HashMap<ValueKind, usize> = HashMap::new();
+    let mut placeholders = 0;
+    let mut non_conforming = 0;
+    let mut errors = 0;
+    let mut examples: Vec<String> = Vec::new();
     let mut values: HashMap<String, usize> = HashMap::new();
     let (mut min, mut max, mut sum, mut numbers) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
+    let numeric_column = analysis.is_numeric();
 
     for cell in &column.cells {
-        if cell.is_empty() {
-            missing += 1;
-            continue;
+        if matches!(cell, Cell::Error(_)) {
+            errors += 1;
         }
-        let kind = classify_cell(cell);
-        *kinds.entry(kind).or_default() += 1;
+        match read_cell(cell, analysis) {
+            Reading::Missing => {
+                missing += 1;
+                continue;
+            }
+            Reading::Placeholder => {
+                placeholders += 1;
+                non_conforming += 1;
+            }
+            Reading::NonConforming => {
+                non_conforming += 1;
+                let key = cell.display_key();
+                if examples.len() < EXAMPLES && !examples.contains(&key) {
+                    examples.push(key);
+                }
+            }
+            Reading::Value { cell: value, .. } => {
+                if numeric_column && let Cell::Number(n) = value {
+                    min = min.min(n);
+                    max = max.max(n);
+                    sum += n;
+                    numbers += 1;
+                }
+            }
+        }
         *values.entry(cell.display_key()).or_default() += 1;
-        if let Some(n) = numeric_value(cell, kind) {
-            min = min.min(n);
-            max = max.max(n);
-            sum += n;
-            numbers += 1;
-        }
     }
 
     let count = column.cells.len() - missing;
-    let errors = kinds.get(&ValueKind::Error).copied().unwrap_or(0);
     let distinct = values.len();
-    let (inferred_type, conforming) = infer_type(&kinds, count, distinct);
-
     let mut top_values: Vec<ValueCount> = values
         .into_iter()
         .map(|(value, count)| ValueCount { value, count })
@@ -132,153 +167,34 @@ pub fn profile_column(column: &Column) -> ColumnProfile {
     top_values.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     top_values.truncate(TOP_VALUES);
 
-    let numeric = (matches!(inferred_type, ColumnType::Integer | ColumnType::Decimal)
-        && numbers > 0)
-        .then(|| NumericSummary {
-            min,
-            max,
-            mean: sum / numbers as f64,
-        });
+    let numeric = (numeric_column && numbers > 0).then(|| NumericSummary {
+        min,
+        max,
+        mean: sum / numbers as f64,
+    });
 
     ColumnProfile {
         name: column.name.clone(),
-        inferred_type,
+        inferred_type: analysis.kind,
         count,
         missing,
         distinct,
-        non_conforming: count - conforming,
+        non_conforming,
         errors,
         top_values,
         numeric,
-    }
-}
-
-/// Picks the kind most cells share; integers and decimals together make a
-/// decimal column. Returns the type and how many cells conform to it.
-fn infer_type(
-    kinds: &HashMap<ValueKind, usize>,
-    count: usize,
-    distinct: usize,
-) -> (ColumnType, usize) {
-    let get = |k| kinds.get(&k).copied().unwrap_or(0);
-    let numbers = get(ValueKind::Integer) + get(ValueKind::Decimal);
-    let dates = get(ValueKind::Date) + get(ValueKind::Datetime);
-    let candidates = [
-        (
-            if get(ValueKind::Decimal) > 0 {
-                ColumnType::Decimal
-            } else {
-                ColumnType::Integer
-            },
-            numbers,
-        ),
-        (
-            if get(ValueKind::Datetime) > 0 {
-                ColumnType::Datetime
-            } else {
-                ColumnType::Date
-            },
-            dates,
-        ),
-        (ColumnType::Boolean, get(ValueKind::Boolean)),
-        (ColumnType::Duration, get(ValueKind::Duration)),
-        (ColumnType::Text, get(ValueKind::Text)),
-    ];
-    let (best, conforming) = candidates
-        .into_iter()
-        .max_by_key(|&(ty, n)| (n, std::cmp::Reverse(ty)))
-        .unwrap_or((ColumnType::Empty, 0));
-    if count == 0 || conforming == 0 {
-        return (ColumnType::Empty, 0);
-    }
-    if best == ColumnType::Text && distinct <= CATEGORY_MAX_DISTINCT && distinct * 2 <= count {
-        return (ColumnType::Category, conforming);
-    }
-    (best, conforming)
-}
-
-fn numeric_value(cell: &Cell, kind: ValueKind) -> Option<f64> {
-    match cell {
-        Cell::Number(n) => Some(*n),
-        Cell::Text(t) if kind.is_numeric() => parse_plain_number(t.trim()),
-        _ => None,
-    }
-}
-
-pub fn classify_cell(cell: &Cell) -> ValueKind {
-    match cell {
-        Cell::Bool(_) => ValueKind::Boolean,
-        Cell::Number(n) if n.fract() == 0.0 => ValueKind::Integer,
-        Cell::Number(_) => ValueKind::Decimal,
-        Cell::DateTime(n) if n.fract() == 0.0 => ValueKind::Date,
-        Cell::DateTime(_) => ValueKind::Datetime,
-        Cell::Duration(_) => ValueKind::Duration,
-        Cell::Error(_) => ValueKind::Error,
-        Cell::Text(t) => classify_text(t),
-        Cell::Empty => ValueKind::Text,
-    }
-}
-
-/// Recognises the plain forms of numbers, booleans and ISO dates in text
-/// (as CSV files give them). Locale-aware parsing is the cleaning engine's
-/// job; this is only enough to profile.
-pub fn classify_text(text: &str) -> ValueKind {
-    let t = text.trim();
-    if matches!(
-        t.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no"
-    ) {
-        return ValueKind::Boolean;
-    }
-    if let Some(n) = parse_plain_number(t) {
-        return if n.fract() == 0.0 && !t.contains('.') {
-            ValueKind::Integer
+        placeholders,
+        non_conforming_share: if count == 0 {
+            0.0
         } else {
-            ValueKind::Decimal
-        };
-    }
-    if is_iso_date(t) {
-        return ValueKind::Date;
-    }
-    if t.len() > 11 && is_iso_date(&t[..10]) && matches!(t.as_bytes()[10], b'T' | b' ') {
-        return ValueKind::Datetime;
-    }
-    ValueKind::Text
-}
-
-/// `-1234.5`, `1,234.50`, `+7`: digits with optional sign, comma grouping
-/// in threes and one decimal point.
-fn parse_plain_number(t: &str) -> Option<f64> {
-    let unsigned = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let (int_part, frac_part) = match unsigned.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (unsigned, None),
-    };
-    if int_part.is_empty() && frac_part.is_none_or(str::is_empty) {
-        return None;
-    }
-    let groups: Vec<&str> = int_part.split(',').collect();
-    let grouping_ok = groups.len() == 1
-        || (!groups[0].is_empty()
-            && groups[0].len() <= 3
-            && groups[1..].iter().all(|g| g.len() == 3));
-    let digits_ok = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
-        && frac_part.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
-    if !grouping_ok || !digits_ok {
-        return None;
-    }
-    t.replace(',', "").parse().ok()
-}
-
-fn is_iso_date(t: &str) -> bool {
-    let b = t.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |s: &str| s.parse::<u32>().ok();
-    match (num(&t[0..4]), num(&t[5..7]), num(&t[8..10])) {
-        (Some(_), Some(m), Some(d)) => (1..=12).contains(&m) && (1..=31).contains(&d),
-        _ => false,
+            non_conforming as f64 / count as f64
+        },
+        non_conforming_examples: examples,
+        number_locale: analysis.number_locale.filter(|_| numeric_column),
+        date_order: analysis.date_order.filter(|_| analysis.is_temporal()),
+        currency: analysis.currency.clone().filter(|_| numeric_column),
+        unit: analysis.unit.clone(),
+        text_case: analysis.text_case,
     }
 }
 
@@ -287,30 +203,11 @@ mod tests {
     use super::*;
 
     fn column(cells: Vec<Cell>) -> Column {
-        Column {
-            name: "c".into(),
-            cells,
-        }
+        Column::new("c", cells)
     }
 
     fn texts(values: &[&str]) -> Vec<Cell> {
         values.iter().map(|v| Cell::Text((*v).into())).collect()
-    }
-
-    #[test]
-    fn numbers_in_text_are_recognised() {
-        assert_eq!(classify_text("1,234"), ValueKind::Integer);
-        assert_eq!(classify_text("-1,234.50"), ValueKind::Decimal);
-        assert_eq!(classify_text(" 42 "), ValueKind::Integer);
-        assert_eq!(classify_text(".5"), ValueKind::Decimal);
-        assert_eq!(classify_text("12,34"), ValueKind::Text);
-        assert_eq!(classify_text("1,2345"), ValueKind::Text);
-        assert_eq!(classify_text("-"), ValueKind::Text);
-        assert_eq!(classify_text("."), ValueKind::Text);
-        assert_eq!(classify_text("2024-02-29"), ValueKind::Date);
-        assert_eq!(classify_text("2024-02-29T10:00:00"), ValueKind::Datetime);
-        assert_eq!(classify_text("2024-13-01"), ValueKind::Text);
-        assert_eq!(classify_text("Yes"), ValueKind::Boolean);
     }
 
     #[test]

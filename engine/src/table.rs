@@ -1,13 +1,15 @@
 //! The table model: columns of cells, as Excel or a file gives them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::error::EngineError;
 
 /// One cell as it came from the source, before any interpretation.
 ///
 /// Dates and durations keep Excel's serial number (days since 1899-12-30),
 /// which is what both Office.js and calamine hand us and what Excel writes
 /// back without loss.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "camelCase")]
 pub enum Cell {
     Empty,
@@ -54,6 +56,20 @@ fn format_number(n: f64) -> String {
 pub struct Column {
     pub name: String,
     pub cells: Vec<Cell>,
+    /// The Excel number format the column should be written back with
+    /// (`yyyy-mm-dd`, `0.00%`…), set when cleaning gives it a type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, cells: Vec<Cell>) -> Column {
+        Column {
+            name: name.into(),
+            cells,
+            format: None,
+        }
+    }
 }
 
 /// A rectangular table stored column by column, so that per-column work
@@ -86,10 +102,7 @@ impl Table {
         let row_count = rows.len();
         let mut columns: Vec<Column> = names
             .into_iter()
-            .map(|name| Column {
-                name,
-                cells: Vec::with_capacity(row_count),
-            })
+            .map(|name| Column::new(name, Vec::with_capacity(row_count)))
             .collect();
         for row in rows {
             let mut row = row.into_iter();
@@ -100,8 +113,76 @@ impl Table {
         Table { columns, row_count }
     }
 
+    /// Builds a table from whole columns, which must all be equally long.
+    pub fn from_columns(columns: Vec<Column>) -> Result<Table, EngineError> {
+        let row_count = columns.first().map_or(0, |c| c.cells.len());
+        if columns.iter().any(|c| c.cells.len() != row_count) {
+            return Err(EngineError::InvalidInput(
+                "columns have different lengths".into(),
+            ));
+        }
+        Ok(Table { columns, row_count })
+    }
+
     pub fn columns(&self) -> &[Column] {
         &self.columns
+    }
+
+    /// Cells may be changed in place; the number of rows may not (use
+    /// [`Table::remove_rows`] and [`Table::insert_rows`]).
+    pub fn columns_mut(&mut self) -> &mut [Column] {
+        &mut self.columns
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// One row's cells, left to right.
+    pub fn row(&self, index: usize) -> Vec<Cell> {
+        self.columns
+            .iter()
+            .map(|c| c.cells.get(index).cloned().unwrap_or(Cell::Empty))
+            .collect()
+    }
+
+    /// Removes the rows at `indices` (any order, duplicates ignored) and
+    /// returns them with their former index, in ascending order.
+    pub fn remove_rows(&mut self, indices: &[usize]) -> Vec<(usize, Vec<Cell>)> {
+        let mut remove = vec![false; self.row_count];
+        for &i in indices {
+            if let Some(flag) = remove.get_mut(i) {
+                *flag = true;
+            }
+        }
+        let removed: Vec<(usize, Vec<Cell>)> = (0..self.row_count)
+            .filter(|&i| remove[i])
+            .map(|i| (i, self.row(i)))
+            .collect();
+        for column in &mut self.columns {
+            let mut i = 0;
+            column.cells.retain(|_| {
+                let keep = !remove[i];
+                i += 1;
+                keep
+            });
+        }
+        self.row_count -= removed.len();
+        removed
+    }
+
+    /// Puts back rows taken out by [`Table::remove_rows`], each at its
+    /// former index (ascending order).
+    pub fn insert_rows(&mut self, rows: &[(usize, Vec<Cell>)]) {
+        for (index, cells) in rows {
+            let at = (*index).min(self.row_count);
+            for (c, column) in self.columns.iter_mut().enumerate() {
+                column
+                    .cells
+                    .insert(at, cells.get(c).cloned().unwrap_or(Cell::Empty));
+            }
+            self.row_count += 1;
+        }
     }
 
     pub fn row_count(&self) -> usize {

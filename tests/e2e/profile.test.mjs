@@ -46,7 +46,7 @@ test('a dropped .xlsx is profiled by the wasm engine in a worker', async () => {
   );
 
   const expected = {
-    Invoice: ['text', '10', '0', '10'],
+    Invoice: ['identifier', '10', '0', '10'],
     Date: ['date', '10', '0', '10'],
     Customer: ['category', '10', '0', '4'],
     Region: ['category', '10', '0', '3'],

@@ -1,7 +1,24 @@
 import type { ColumnProfile, FileProfile, TableProfile } from '../engine/types.ts';
 
 function column(overrides: Partial<ColumnProfile> & Pick<ColumnProfile, 'name' | 'inferredType'>): ColumnProfile {
-  return { count: 6, missing: 0, distinct: 6, nonConforming: 0, errors: 0, topValues: [], numeric: null, ...overrides };
+  return {
+    count: 6,
+    missing: 0,
+    distinct: 6,
+    nonConforming: 0,
+    errors: 0,
+    topValues: [],
+    numeric: null,
+    placeholders: 0,
+    nonConformingShare: 0,
+    nonConformingExamples: [],
+    numberLocale: null,
+    dateOrder: null,
+    currency: null,
+    unit: null,
+    textCase: null,
+    ...overrides,
+  };
 }
 
 /** A six-row ledger extract, shaped as the engine reports it. */
@@ -29,6 +46,6 @@ export const budgetFile: FileProfile = {
   profile: {
     rowCount: 2,
     columnCount: 1,
-    columns: [{ name: 'Line', inferredType: 'text', count: 2, missing: 0, distinct: 2, nonConforming: 0, errors: 0, topValues: [], numeric: null }],
+    columns: [column({ name: 'Line', inferredType: 'text', count: 2, distinct: 2 })],
   },
 };

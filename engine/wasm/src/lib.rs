@@ -14,10 +14,13 @@ use wasm_bindgen::prelude::*;
 const TYPES: &'static str = r#"
 export interface EngineOptions { maxInputBytes?: number; maxCells?: number }
 export interface OfficeRange { values: (string | number | boolean)[][]; numberFormat?: string[][]; hasHeader?: boolean | null }
-export type ColumnType = "empty" | "boolean" | "integer" | "decimal" | "date" | "datetime" | "duration" | "category" | "text";
+export type ColumnType = "empty" | "boolean" | "integer" | "decimal" | "currency" | "percentage" | "date" | "datetime" | "time" | "duration" | "email" | "phone" | "url" | "identifier" | "category" | "text";
+export type NumberLocale = "1,234.56" | "1.234,56" | "1 234,56" | "1'234.56" | "1 234.56";
+export type DateOrder = "dmy" | "mdy";
+export type TextCase = "lower" | "upper" | "title";
 export interface ValueCount { value: string; count: number }
 export interface NumericSummary { min: number; max: number; mean: number }
-export interface ColumnProfile { name: string; inferredType: ColumnType; count: number; missing: number; distinct: number; nonConforming: number; errors: number; topValues: ValueCount[]; numeric: NumericSummary | null }
+export interface ColumnProfile { name: string; inferredType: ColumnType; count: number; missing: number; distinct: number; nonConforming: number; errors: number; topValues: ValueCount[]; numeric: NumericSummary | null; placeholders: number; nonConformingShare: number; nonConformingExamples: string[]; numberLocale: NumberLocale | null; dateOrder: DateOrder | null; currency: string | null; unit: string | null; textCase: TextCase | null }
 export interface TableProfile { rowCount: number; columnCount: number; columns: ColumnProfile[] }
 export interface FileProfile { sheetName: string; sheetNames: string[]; profile: TableProfile }
 "#;

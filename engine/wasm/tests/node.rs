@@ -34,7 +34,7 @@ fn profiles_a_real_xlsx_from_bytes() {
     assert_eq!(get(&result, "profile.rowCount"), 10);
     assert_eq!(get(&result, "profile.columnCount"), 7);
     let expected = [
-        ("Invoice", "text", 10, 0),
+        ("Invoice", "identifier", 10, 0),
         ("Date", "date", 10, 0),
         ("Customer", "category", 10, 0),
         ("Amount", "decimal", 9, 1),

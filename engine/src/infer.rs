@@ -1,0 +1,958 @@
+//! Type inference per column: what a column holds and how it writes it.
+//!
+//! A cell alone is often ambiguous (`1,234`, `03/04/2024`, `-`, `1`); a
+//! column is not. [`analyze_column`] gathers evidence from every cell, lets
+//! the unambiguous ones decide the column's conventions (number locale,
+//! day/month order, currency, unit, placeholders for missing), and
+//! [`read_cell`] then reads each cell under those conventions. The majority
+//! decides; the minority is read in its own convention when it has an
+//! unambiguous one, and reported as non-conforming otherwise.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::parse::{
+    DateOrder, NumberLocale, Placeholder, TemporalKind, TextCase, case_of, is_email, is_phone,
+    is_url, parse_bool, parse_date, parse_number, placeholder_kind,
+};
+use crate::profile::ColumnType;
+use crate::table::{Cell, Column};
+
+/// What a column holds and the conventions it is written in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnAnalysis {
+    pub kind: ColumnType,
+    /// Set when the column has numbers written as text.
+    pub number_locale: Option<NumberLocale>,
+    /// Whether cells that only one locale can read chose the locale (as
+    /// opposed to the default tie-break).
+    pub locale_from_evidence: bool,
+    /// Set when the column has dates written `a/b/yyyy`.
+    pub date_order: Option<DateOrder>,
+    pub order_from_evidence: bool,
+    /// The dominant currency symbol or code.
+    pub currency: Option<String>,
+    /// The dominant unit suffix (`kg`, `oz`).
+    pub unit: Option<String>,
+    /// Plain numbers of the column are fractions (all within ±1), so a
+    /// stray `%` is decoration, not ÷100.
+    pub holds_fractions: bool,
+    /// In a percentage column, values are written in points (`5%`), so a
+    /// bare `0.05` is already a fraction while a bare `5` means 5 %.
+    pub percent_points: bool,
+    /// The dominant letter case of a name-like text column.
+    pub text_case: Option<TextCase>,
+    /// Lower-cased placeholders that mean "missing" in this column.
+    pub missing_tokens: Vec<String>,
+    /// `1`/`0` are booleans here.
+    pub zero_one_booleans: bool,
+    /// Numbers here are Excel date serials that lost their format.
+    pub serial_dates: bool,
+}
+
+/// One cell read under its column's conventions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// A blank cell.
+    Missing,
+    /// A placeholder (`N/A`, `-`, `#N/A`) meaning missing.
+    Placeholder,
+    /// A value of the column's type, in its standard form.
+    Value {
+        cell: Cell,
+        /// How sure the reading is, 0..1 (1 when nothing was guessed).
+        confidence: f64,
+        /// Why the reading needed judgement, when it did.
+        note: Option<&'static str>,
+    },
+    /// Not a value of the column's type; left as it is.
+    NonConforming,
+}
+
+fn value(cell: Cell) -> Reading {
+    Reading::Value {
+        cell,
+        confidence: 1.0,
+        note: None,
+    }
+}
+
+fn judged(cell: Cell, confidence: f64, note: &'static str) -> Reading {
+    Reading::Value {
+        cell,
+        confidence,
+        note: Some(note),
+    }
+}
+
+impl ColumnAnalysis {
+    pub fn is_missing_token(&self, text: &str) -> bool {
+        !self.missing_tokens.is_empty()
+            && self
+                .missing_tokens
+                .binary_search(&text.trim().to_lowercase())
+                .is_ok()
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self.kind,
+            ColumnType::Integer
+                | ColumnType::Decimal
+                | ColumnType::Currency
+                | ColumnType::Percentage
+        )
+    }
+
+    pub fn is_temporal(&self) -> bool {
+        matches!(
+            self.kind,
+            ColumnType::Date | ColumnType::Datetime | ColumnType::Time
+        )
+    }
+
+    pub fn is_textual(&self) -> bool {
+        matches!(
+            self.kind,
+            ColumnType::Text | ColumnType::Category | ColumnType::Identifier
+        )
+    }
+
+    /// The Excel number format that shows this column's standard values.
+    pub fn excel_format(&self) -> Option<String> {
+        Some(match self.kind {
+            ColumnType::Date => "yyyy-mm-dd".into(),
+            ColumnType::Datetime => "yyyy-mm-dd hh:mm:ss".into(),
+            ColumnType::Time => "hh:mm:ss".into(),
+            ColumnType::Percentage => "0.00%".into(),
+            ColumnType::Currency => {
+                let symbol = self.currency.as_deref().unwrap_or("");
+                if symbol.chars().all(|c| c.is_ascii_uppercase()) {
+                    format!("#,##0.00 \"{symbol}\"")
+                } else {
+                    format!("\"{symbol}\"#,##0.00")
+                }
+            }
+            ColumnType::Decimal => "#,##0.00".into(),
+            ColumnType::Integer => "0".into(),
+            _ => return None,
+        })
+    }
+}
+
+/// Counters from one pass over a column.
+#[derive(Default)]
+struct Evidence<'a> {
+    native_numbers: usize,
+    native_bools: usize,
+    native_dates: usize,
+    native_datetimes: usize,
+    native_times: usize,
+    durations: usize,
+    placeholders: BTreeMap<String, (Placeholder, usize)>,
+    text_bools: usize,
+    zero_one: usize,
+    serial_range: usize,
+    dates: usize,
+    datetimes: usize,
+    times: usize,
+    dmy: usize,
+    mdy: usize,
+    dotted: usize,
+    text_numbers: usize,
+    locale_valid: [usize; 5],
+    leading_zero: usize,
+    percent: usize,
+    currencies: BTreeMap<&'static str, usize>,
+    units: BTreeMap<String, usize>,
+    emails: usize,
+    urls: usize,
+    phones: usize,
+    texts: Vec<&'a str>,
+    /// Texts that read as numbers, kept in case the column turns out to
+    /// hold codes (zip codes, account numbers with leading zeros).
+    numeric_texts: Vec<&'a str>,
+}
+
+/// Numbers in this range read as dates 1927-05-18 … 2173-10-14.
+const SERIAL_RANGE: std::ops::RangeInclusive<f64> = 10_000.0..=100_000.0;
+
+fn looks_like_date_header(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    ["date", "datum", "fecha", "data de", "day"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+pub fn analyze_column(column: &Column) -> ColumnAnalysis {
+    let mut ev = Evidence::default();
+    for cell in &column.cells {
+        match cell {
+            Cell::Empty | Cell::Error(_) => {}
+            Cell::Bool(_) => ev.native_bools += 1,
+            Cell::Number(n) => {
+                ev.native_numbers += 1;
+                if *n == 0.0 || *n == 1.0 {
+                    ev.zero_one += 1;
+                }
+                if n.fract() == 0.0 && SERIAL_RANGE.contains(n) {
+                    ev.serial_range += 1;
+                }
+            }
+            Cell::DateTime(n) if *n < 1.0 && *n >= 0.0 => ev.native_times += 1,
+            Cell::DateTime(n) if n.fract() == 0.0 => ev.native_dates += 1,
+            Cell::DateTime(_) => ev.native_datetimes += 1,
+            Cell::Duration(_) => ev.durations += 1,
+            Cell::Text(t) => scan_text(t.trim(), &mut ev),
+        }
+    }
+    // Leading zeros on a tenth of the numbers: the column holds codes, and
+    // turning `02134` into 2134 would destroy them.
+    if ev.leading_zero > 0 && ev.leading_zero * 10 >= ev.leading_zero + ev.text_numbers {
+        let codes = std::mem::take(&mut ev.numeric_texts);
+        ev.texts.extend(codes);
+        ev.text_numbers = 0;
+        ev.locale_valid = [0; 5];
+        ev.percent = 0;
+        ev.currencies.clear();
+        ev.units.clear();
+        ev.serial_range = 0;
+        ev.zero_one = 0;
+    } else {
+        let codes = ev
+            .numeric_texts
+            .iter()
+            .filter(|t| parse_number(t).is_some_and(|n| n.leading_zero));
+        ev.texts.extend(codes);
+    }
+    decide(column, &ev)
+}
+
+fn scan_text<'a>(t: &'a str, ev: &mut Evidence<'a>) {
+    if t.is_empty() {
+        return;
+    }
+    if let Some(kind) = placeholder_kind(t) {
+        ev.placeholders
+            .entry(t.to_lowercase())
+            .or_insert((kind, 0))
+            .1 += 1;
+        return;
+    }
+    if parse_bool(t).is_some() {
+        ev.text_bools += 1;
+        return;
+    }
+    if let Some(token) = parse_number(t) {
+        ev.numeric_texts.push(t);
+        if token.leading_zero {
+            ev.leading_zero += 1;
+            return;
+        }
+        ev.text_numbers += 1;
+        for locale in NumberLocale::ALL {
+            if token.is_valid_in(locale) {
+                ev.locale_valid[locale as usize] += 1;
+            }
+        }
+        if let Some(v) = token.unambiguous_value() {
+            if v == 0.0 || v == 1.0 {
+                ev.zero_one += 1;
+            }
+            if v.fract() == 0.0 && SERIAL_RANGE.contains(&v) && !token.grouped {
+                ev.serial_range += 1;
+            }
+        }
+        if token.percent {
+            ev.percent += 1;
+        }
+        if let Some(c) = token.currency {
+            *ev.currencies.entry(c).or_default() += 1;
+        }
+        if let Some(u) = token.unit {
+            *ev.units.entry(u.to_lowercase()).or_default() += 1;
+        }
+        return;
+    }
+    if let Some(token) = parse_date(t) {
+        match token.kind {
+            TemporalKind::Date => ev.dates += 1,
+            TemporalKind::DateTime => ev.datetimes += 1,
+            TemporalKind::Time => ev.times += 1,
+        }
+        match token.evidence() {
+            Some(DateOrder::Dmy) => ev.dmy += 1,
+            Some(DateOrder::Mdy) => ev.mdy += 1,
+            None => {}
+        }
+        if token.dotted {
+            ev.dotted += 1;
+        }
+        return;
+    }
+    if is_email(t) {
+        ev.emails += 1;
+    } else if is_url(t) {
+        ev.urls += 1;
+    } else if is_phone(t) {
+        ev.phones += 1;
+    } else {
+        ev.texts.push(t);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Numeric,
+    Temporal,
+    Boolean,
+    Duration,
+    Email,
+    Url,
+    Phone,
+    Text,
+}
+
+fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
+    let numbers = ev.native_numbers + ev.text_numbers;
+    let temporal_text = ev.dates + ev.datetimes + ev.times;
+    let temporal_native = ev.native_dates + ev.native_datetimes + ev.native_times;
+    let mut temporal = temporal_text + temporal_native;
+    let bool_words = ev.native_bools + ev.text_bools;
+    let zero_one_booleans = bool_words > 0 && numbers > 0 && ev.zero_one == numbers;
+    let booleans = bool_words + if zero_one_booleans { numbers } else { 0 };
+    // Serials: a date column with a few numbers that lost their format, or
+    // a column of whole numbers in the serial range under a date header.
+    let all_serial = numbers > 0 && ev.serial_range == numbers;
+    let serial_dates = all_serial
+        && (temporal >= numbers || (temporal == 0 && looks_like_date_header(&column.name)));
+    let mut numeric = numbers;
+    if serial_dates {
+        temporal += numbers;
+        numeric = 0;
+    }
+    let candidates = [
+        (Family::Numeric, numeric),
+        (Family::Temporal, temporal),
+        (Family::Boolean, booleans),
+        (Family::Duration, ev.durations),
+        (Family::Email, ev.emails),
+        (Family::Url, ev.urls),
+        (Family::Phone, ev.phones),
+        (Family::Text, ev.texts.len()),
+    ];
+    let (family, best) =
+        candidates.into_iter().fold(
+            (Family::Text, 0),
+            |acc, c| if c.1 > acc.1 { c } else { acc },
+        );
+
+    let mut analysis = ColumnAnalysis {
+        kind: ColumnType::Empty,
+        number_locale: None,
+        locale_from_evidence: false,
+        date_order: None,
+        order_from_evidence: false,
+        currency: None,
+        unit: None,
+        holds_fractions: false,
+        percent_points: false,
+        text_case: None,
+        missing_tokens: Vec::new(),
+        zero_one_booleans: family == Family::Boolean && zero_one_booleans,
+        serial_dates: family == Family::Temporal && serial_dates,
+    };
+    if best > 0 {
+        analysis.kind = match family {
+            Family::Numeric => ColumnType::Decimal,
+            Family::Temporal => ColumnType::Date,
+            Family::Boolean => ColumnType::Boolean,
+            Family::Duration => ColumnType::Duration,
+            Family::Email => ColumnType::Email,
+            Family::Url => ColumnType::Url,
+            Family::Phone => ColumnType::Phone,
+            Family::Text => ColumnType::Text,
+        };
+    }
+
+    if ev.text_numbers > 0 {
+        let mut best = NumberLocale::CommaPoint;
+        for locale in NumberLocale::ALL {
+            if ev.locale_valid[locale as usize] > ev.locale_valid[best as usize] {
+                best = locale;
+            }
+        }
+        let rival = NumberLocale::ALL
+            .iter()
+            .filter(|l| l.decimal() != best.decimal())
+            .map(|&l| ev.locale_valid[l as usize])
+            .max()
+            .unwrap_or(0);
+        analysis.number_locale = Some(best);
+        analysis.locale_from_evidence = ev.locale_valid[best as usize] > rival;
+    }
+    if ev.dmy + ev.mdy > 0 || temporal_text > 0 {
+        let (order, evidence) = if ev.dmy > ev.mdy {
+            (DateOrder::Dmy, true)
+        } else if ev.mdy > ev.dmy {
+            (DateOrder::Mdy, true)
+        } else if ev.dotted > 0 || analysis.number_locale.is_some_and(|l| l.decimal() == ',') {
+            // Dotted dates and decimal commas are European conventions.
+            (DateOrder::Dmy, false)
+        } else {
+            (DateOrder::Mdy, false)
+        };
+        analysis.date_order = Some(order);
+        analysis.order_from_evidence = evidence;
+    }
+
+    match family {
+        Family::Numeric if best > 0 => refine_numeric(column, ev, &mut analysis),
+        Family::Temporal if best > 0 => {
+            analysis.kind = if ev.times + ev.native_times == temporal {
+                ColumnType::Time
+            } else if ev.datetimes + ev.native_datetimes > 0 {
+                ColumnType::Datetime
+            } else {
+                ColumnType::Date
+            };
+        }
+        Family::Text if best > 0 => refine_text(ev, &mut analysis),
+        _ => {}
+    }
+
+    // Unambiguous placeholders always mean missing; the others (`-`,
+    // `none`, `empty`) do in a typed column, or in a text column that uses
+    // one of them consistently.
+    let likely: Vec<(&String, usize)> = ev
+        .placeholders
+        .iter()
+        .filter(|(_, (kind, _))| *kind == Placeholder::Likely)
+        .map(|(token, (_, n))| (token, *n))
+        .collect();
+    let typed = !analysis.is_textual() && analysis.kind != ColumnType::Empty;
+    let consistent = likely.len() == 1 && likely[0].1 >= 2;
+    analysis.missing_tokens = ev
+        .placeholders
+        .iter()
+        .filter(|(_, (kind, _))| *kind == Placeholder::Certain || typed || consistent)
+        .map(|(token, _)| token.clone())
+        .collect();
+    analysis
+}
+
+fn refine_numeric(column: &Column, ev: &Evidence, analysis: &mut ColumnAnalysis) {
+    let numbers = ev.native_numbers + ev.text_numbers;
+    let currency_cells: usize = ev.currencies.values().sum();
+    let unit_cells: usize = ev.units.values().sum();
+    analysis.currency = dominant(&ev.currencies).map(|c| (*c).to_owned());
+    if unit_cells * 2 >= ev.text_numbers.max(1) {
+        analysis.unit = dominant(&ev.units).cloned();
+    }
+    let locale = analysis.number_locale.unwrap_or(NumberLocale::CommaPoint);
+    let (mut integral, mut plain_fractions, mut plain, mut points, mut percents) =
+        (true, true, 0usize, 0usize, 0usize);
+    for cell in &column.cells {
+        let (v, percent, decimal_written) = match cell {
+            Cell::Number(n) => (*n, false, false),
+            Cell::Text(t) => match parse_number(t) {
+                Some(token) if !token.leading_zero => match token.value_preferring(locale) {
+                    Some(v) => (v, token.percent, t.contains(locale.decimal())),
+                    None => continue,
+                },
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if v.fract() != 0.0 || decimal_written {
+            integral = false;
+        }
+        if percent {
+            percents += 1;
+            if v.abs() > 1.0 {
+                points += 1;
+            }
+        } else {
+            plain += 1;
+            if v.abs() > 1.0 {
+                plain_fractions = false;
+            }
+        }
+    }
+    analysis.holds_fractions = plain > 0 && plain_fractions;
+    analysis.percent_points = points * 2 >= percents && percents > 0;
+    analysis.kind = if ev.percent * 2 >= numbers && ev.percent > 0 {
+        ColumnType::Percentage
+    } else if currency_cells * 2 >= numbers && currency_cells > 0 {
+        ColumnType::Currency
+    } else if integral {
+        ColumnType::Integer
+    } else {
+        ColumnType::Decimal
+    };
+}
+
+fn dominant<K: Ord>(counts: &BTreeMap<K, usize>) -> Option<&K> {
+    // BTreeMap order makes the tie-break deterministic: first key wins.
+    let mut best: Option<(&K, usize)> = None;
+    for (k, &n) in counts {
+        if best.is_none_or(|(_, b)| n > b) {
+            best = Some((k, n));
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// A text column is a category when it has at most this many distinct values
+/// and each repeats on average at least twice.
+const CATEGORY_MAX_DISTINCT: usize = 50;
+
+/// Letters become `A`, digits `9`, runs collapse: `INV-0042` → `A-9`.
+fn shape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let class = if c.is_alphabetic() {
+            'A'
+        } else if c.is_ascii_digit() {
+            '9'
+        } else {
+            c
+        };
+        if !out.ends_with(class) || !(class == 'A' || class == '9') {
+            out.push(class);
+        }
+    }
+    out
+}
+
+fn refine_text(ev: &Evidence, analysis: &mut ColumnAnalysis) {
+    let texts = &ev.texts;
+    let count = texts.len();
+    let distinct = texts.iter().collect::<HashSet<_>>().len();
+    let with_digit = texts
+        .iter()
+        .filter(|t| t.bytes().any(|b| b.is_ascii_digit()))
+        .count();
+    let with_space = texts.iter().filter(|t| t.contains(' ')).count();
+    let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
+    for t in texts {
+        *shapes.entry(shape(t)).or_default() += 1;
+    }
+    let top_shape = shapes.values().copied().max().unwrap_or(0);
+    let identifier = count >= 3
+        && distinct * 10 >= count * 9
+        && with_digit * 10 >= count * 9
+        && with_space * 10 <= count
+        && top_shape * 10 >= count * 8;
+    analysis.kind = if identifier {
+        ColumnType::Identifier
+    } else if distinct <= CATEGORY_MAX_DISTINCT && distinct * 2 <= count {
+        ColumnType::Category
+    } else {
+        ColumnType::Text
+    };
+    if analysis.kind == ColumnType::Identifier {
+        return;
+    }
+    // Case is a convention of names and labels, not of sentences.
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    if count == 0 || words > count * 4 {
+        return;
+    }
+    let mut cases: BTreeMap<TextCase, usize> = BTreeMap::new();
+    for t in texts {
+        if let Some(case) = case_of(t) {
+            *cases.entry(case).or_default() += 1;
+        }
+    }
+    let classified: usize = cases.values().sum();
+    if let Some(&case) = dominant(&cases)
+        && cases[&case] * 10 >= classified * 6
+        && classified * 2 >= count
+    {
+        analysis.text_case = Some(case);
+    }
+}
+
+/// Reads one cell under its column's conventions.
+pub fn read_cell(cell: &Cell, a: &ColumnAnalysis) -> Reading {
+    match cell {
+        Cell::Empty => return Reading::Missing,
+        Cell::Text(t) if t.trim().is_empty() => return Reading::Missing,
+        Cell::Error(e) if e == "#N/A" => return Reading::Placeholder,
+        Cell::Error(_) => return Reading::NonConforming,
+        Cell::Text(t) if a.is_missing_token(t) => return Reading::Placeholder,
+        _ => {}
+    }
+    match a.kind {
+        ColumnType::Integer
+        | ColumnType::Decimal
+        | ColumnType::Currency
+        | ColumnType::Percentage => read_numeric(cell, a),
+        ColumnType::Date | ColumnType::Datetime | ColumnType::Time => read_temporal(cell, a),
+        ColumnType::Boolean => match cell {
+            Cell::Bool(_) => value(cell.clone()),
+            Cell::Text(t) => match parse_bool(t) {
+                Some(b) => value(Cell::Bool(b)),
+                None if a.zero_one_booleans => {
+                    match parse_number(t).and_then(|n| n.unambiguous_value()) {
+                        Some(v) if v == 0.0 || v == 1.0 => {
+                            judged(Cell::Bool(v == 1.0), 0.9, "1/0 in a yes/no column")
+                        }
+                        _ => Reading::NonConforming,
+                    }
+                }
+                None => Reading::NonConforming,
+            },
+            Cell::Number(n) if a.zero_one_booleans && (*n == 0.0 || *n == 1.0) => {
+                judged(Cell::Bool(*n == 1.0), 0.9, "1/0 in a yes/no column")
+            }
+            _ => Reading::NonConforming,
+        },
+        ColumnType::Duration => match cell {
+            Cell::Duration(_) => value(cell.clone()),
+            _ => Reading::NonConforming,
+        },
+        ColumnType::Email => match cell {
+            Cell::Text(t) if is_email(t) => value(Cell::Text(t.trim().to_lowercase())),
+            _ => Reading::NonConforming,
+        },
+        ColumnType::Url => match cell {
+            Cell::Text(t) if is_url(t) => value(Cell::Text(t.trim().to_owned())),
+            _ => Reading::NonConforming,
+        },
+        ColumnType::Phone => match cell {
+            Cell::Text(t) if is_phone(t) => value(Cell::Text(collapse(t))),
+            _ => Reading::NonConforming,
+        },
+        ColumnType::Text | ColumnType::Category | ColumnType::Identifier | ColumnType::Empty => {
+            match cell {
+                Cell::Text(t) => value(Cell::Text(collapse(t))),
+                other => value(other.clone()),
+            }
+        }
+    }
+}
+
+fn collapse(text: &str) -> String {
+    crate::parse::text::collapse_whitespace(text).unwrap_or_else(|| text.to_owned())
+}
+
+fn read_numeric(cell: &Cell, a: &ColumnAnalysis) -> Reading {
+    let locale = a.number_locale.unwrap_or(NumberLocale::CommaPoint);
+    let percent_column = a.kind == ColumnType::Percentage;
+    let text = match cell {
+        Cell::Number(_) => return value(cell.clone()),
+        Cell::Text(t) => t,
+        _ => return Reading::NonConforming,
+    };
+    let Some(token) = parse_number(text) else {
+        return Reading::NonConforming;
+    };
+    if token.leading_zero {
+        return Reading::NonConforming;
+    }
+    if let (Some(found), Some(column)) = (token.currency, a.currency.as_deref())
+        && found != column
+    {
+        // Converting between currencies needs a rate; leave it to a person.
+        return Reading::NonConforming;
+    }
+    if let Some(found) = &token.unit
+        && a.unit.as_deref() != Some(found.to_lowercase().as_str())
+    {
+        return Reading::NonConforming;
+    }
+    let (mut v, mut confidence, mut note): (f64, f64, Option<&str>) = match token.value(locale) {
+        Some(v) if token.unambiguous_value().is_some() => (v, 1.0, None),
+        Some(v) if a.locale_from_evidence => (
+            v,
+            0.95,
+            Some("ambiguous separators read in the column's number format"),
+        ),
+        Some(v) => (
+            v,
+            0.75,
+            Some("ambiguous separators; no cell of the column settles the format"),
+        ),
+        None => match token.unambiguous_value() {
+            Some(v) => (
+                v,
+                0.85,
+                Some("number written in another format than the column's"),
+            ),
+            None => return Reading::NonConforming,
+        },
+    };
+    if percent_column {
+        if token.percent {
+            v /= 100.0;
+        } else if a.percent_points && v.abs() <= 1.0 {
+            note = Some("bare fraction in a percentage column");
+            confidence = confidence.min(0.8);
+        } else {
+            v /= 100.0;
+            note = Some("bare number in a percentage column");
+            confidence = confidence.min(0.8);
+        }
+    } else if token.percent {
+        if a.holds_fractions && v.abs() <= 1.0 {
+            note = Some("stray % on a column of fractions: decoration");
+            confidence = confidence.min(0.8);
+        } else {
+            v /= 100.0;
+            note = Some("percentage in a number column");
+            confidence = confidence.min(0.8);
+        }
+    }
+    let cell = Cell::Number(normalize_float(v));
+    match note {
+        None => value(cell),
+        Some(note) => judged(cell, confidence, note),
+    }
+}
+
+/// Dividing by 100 leaves binary noise (`0.07 / 100`); rounding to 15
+/// significant digits gives back the number a person wrote.
+fn normalize_float(v: f64) -> f64 {
+    if v == 0.0 {
+        return 0.0;
+    }
+    if !v.is_finite() {
+        return v;
+    }
+    let text = format!("{v:.14e}");
+    text.parse().unwrap_or(v)
+}
+
+fn read_temporal(cell: &Cell, a: &ColumnAnalysis) -> Reading {
+    let order = a.date_order.unwrap_or(DateOrder::Mdy);
+    match cell {
+        Cell::DateTime(_) => value(cell.clone()),
+        Cell::Number(n) if a.serial_dates && SERIAL_RANGE.contains(n) => judged(
+            Cell::DateTime(*n),
+            0.9,
+            "Excel date serial without a date format",
+        ),
+        Cell::Text(t) => {
+            if let Some(token) = parse_date(t) {
+                let Some(serial) = token.serial(order) else {
+                    return Reading::NonConforming;
+                };
+                if a.kind == ColumnType::Time && token.kind != TemporalKind::Time {
+                    return Reading::NonConforming;
+                }
+                let cell = Cell::DateTime(serial);
+                return if !token.is_ambiguous() {
+                    value(cell)
+                } else if a.order_from_evidence {
+                    judged(cell, 0.95, "day/month order taken from the column")
+                } else {
+                    judged(
+                        cell,
+                        0.7,
+                        "day/month order assumed; no day above 12 in the column",
+                    )
+                };
+            }
+            if a.serial_dates
+                && let Some(v) = parse_number(t).and_then(|n| n.unambiguous_value())
+                && v.fract() == 0.0
+                && SERIAL_RANGE.contains(&v)
+            {
+                return judged(
+                    Cell::DateTime(v),
+                    0.9,
+                    "Excel date serial without a date format",
+                );
+            }
+            Reading::NonConforming
+        }
+        _ => Reading::NonConforming,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyze(values: &[&str]) -> ColumnAnalysis {
+        analyze_named("c", values)
+    }
+
+    fn analyze_named(name: &str, values: &[&str]) -> ColumnAnalysis {
+        let cells = values
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text((*v).into())
+                }
+            })
+            .collect();
+        analyze_column(&Column::new(name, cells))
+    }
+
+    fn read(a: &ColumnAnalysis, text: &str) -> Option<Cell> {
+        match read_cell(&Cell::Text(text.into()), a) {
+            Reading::Value { cell, .. } => Some(cell),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn european_numbers_are_decided_by_the_column() {
+        let a = analyze(&["1.234,56", "1,5", "12,00", "1.234"]);
+        assert_eq!(a.kind, ColumnType::Decimal);
+        assert_eq!(a.number_locale, Some(NumberLocale::PointComma));
+        assert!(a.locale_from_evidence);
+        assert_eq!(read(&a, "1.234"), Some(Cell::Number(1234.0)));
+        assert_eq!(read(&a, "1,5"), Some(Cell::Number(1.5)));
+        // The minority written the other way is still understood.
+        assert_eq!(read(&a, "2,345.60"), Some(Cell::Number(2345.6)));
+
+        let a = analyze(&["1,234.56", "1,234", "7.5"]);
+        assert_eq!(a.number_locale, Some(NumberLocale::CommaPoint));
+        assert_eq!(read(&a, "1,234"), Some(Cell::Number(1234.0)));
+
+        let a = analyze(&["1 234,56", "12 000", "3,5"]);
+        assert_eq!(a.number_locale, Some(NumberLocale::SpaceComma));
+        let a = analyze(&["1'234.56", "12'000", "3.5"]);
+        assert_eq!(a.number_locale, Some(NumberLocale::ApostrophePoint));
+    }
+
+    #[test]
+    fn day_month_order_is_decided_by_the_column() {
+        let a = analyze(&["03/04/2024", "15/04/2024", "01/02/2024"]);
+        assert_eq!(a.kind, ColumnType::Date);
+        assert_eq!(a.date_order, Some(DateOrder::Dmy));
+        let serial = |y, m, d| {
+            Cell::DateTime(crate::parse::date::date_to_serial(
+                chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            ))
+        };
+        assert_eq!(read(&a, "03/04/2024"), Some(serial(2024, 4, 3)));
+        let a = analyze(&["03/04/2024", "04/15/2024"]);
+        assert_eq!(a.date_order, Some(DateOrder::Mdy));
+        assert_eq!(read(&a, "03/04/2024"), Some(serial(2024, 3, 4)));
+        let a = analyze(&["03.04.2024", "01.02.2024"]);
+        assert_eq!(
+            (a.date_order, a.order_from_evidence),
+            (Some(DateOrder::Dmy), false)
+        );
+    }
+
+    #[test]
+    fn rich_types() {
+        assert_eq!(
+            analyze(&["5%", "12.5 %", "7%"]).kind,
+            ColumnType::Percentage
+        );
+        let a = analyze(&["$1,234.56", "$12", "(1,000.00)"]);
+        assert_eq!(
+            (a.kind, a.currency.as_deref()),
+            (ColumnType::Currency, Some("$"))
+        );
+        assert_eq!(read(&a, "(1,000.00)"), Some(Cell::Number(-1000.0)));
+        assert_eq!(
+            analyze(&["EUR 12", "5 EUR", "7,50 EUR"]).kind,
+            ColumnType::Currency
+        );
+        assert_eq!(analyze(&["1", "2", "30"]).kind, ColumnType::Integer);
+        assert_eq!(analyze(&["1.50", "2.00"]).kind, ColumnType::Decimal);
+        assert_eq!(analyze(&["yes", "no", "Y", "1"]).kind, ColumnType::Boolean);
+        assert_eq!(analyze(&["1", "0", "1"]).kind, ColumnType::Integer);
+        assert_eq!(
+            analyze(&["a@x.com", "b@y.org", "nope"]).kind,
+            ColumnType::Email
+        );
+        assert_eq!(
+            analyze(&["+1 415 555 0100", "(415) 555-0199"]).kind,
+            ColumnType::Phone
+        );
+        assert_eq!(
+            analyze(&["https://a.com", "www.b.org"]).kind,
+            ColumnType::Url
+        );
+        assert_eq!(analyze(&["10:30", "2:15 PM"]).kind, ColumnType::Time);
+        assert_eq!(
+            analyze(&["2024-01-01 10:00", "2024-01-02"]).kind,
+            ColumnType::Datetime
+        );
+        assert_eq!(
+            analyze(&["INV-001", "INV-002", "INV-003", "INV-004"]).kind,
+            ColumnType::Identifier
+        );
+        assert_eq!(
+            analyze(&["02134", "10001", "02139", "60601"]).kind,
+            ColumnType::Identifier
+        );
+        let a = analyze(&["12.0 oz", "5 oz", "7oz"]);
+        assert_eq!(
+            (a.kind, a.unit.as_deref()),
+            (ColumnType::Decimal, Some("oz"))
+        );
+        assert_eq!(read(&a, "7oz"), Some(Cell::Number(7.0)));
+        assert_eq!(read(&a, "7 kg"), None);
+    }
+
+    #[test]
+    fn percentages_become_fractions_and_stray_percent_is_decoration() {
+        let a = analyze(&["5%", "12.5 %", "7"]);
+        assert_eq!(read(&a, "5%"), Some(Cell::Number(0.05)));
+        assert_eq!(read(&a, "12.5 %"), Some(Cell::Number(0.125)));
+        assert_eq!(read(&a, "7"), Some(Cell::Number(0.07)));
+        let a = analyze(&["0.05", "0.12", "0.5", "0.07%"]);
+        assert_eq!(a.kind, ColumnType::Decimal);
+        assert_eq!(read(&a, "0.07%"), Some(Cell::Number(0.07)));
+    }
+
+    #[test]
+    fn placeholders_mean_missing_where_the_column_says_so() {
+        let a = analyze(&["12.5", "N/A", "-", "7", "?"]);
+        assert_eq!(a.kind, ColumnType::Decimal);
+        for p in ["N/A", "-", "?", "n/a"] {
+            assert_eq!(read_cell(&Cell::Text(p.into()), &a), Reading::Placeholder);
+        }
+        // In free text a lone dash may be content; a consistent one is not.
+        let a = analyze(&["alpha", "beta", "-", "gamma"]);
+        assert!(!a.is_missing_token("-"));
+        let a = analyze(&["alpha", "empty", "beta", "empty", "gamma"]);
+        assert!(a.is_missing_token("empty"));
+        let a = analyze(&["alpha", "NULL", "beta"]);
+        assert!(a.is_missing_token("null"));
+    }
+
+    #[test]
+    fn serial_dates_are_recognised() {
+        let cells = vec![
+            Cell::DateTime(45306.0),
+            Cell::DateTime(45307.0),
+            Cell::Number(45308.0),
+        ];
+        let a = analyze_column(&Column::new("When", cells));
+        assert_eq!((a.kind, a.serial_dates), (ColumnType::Date, true));
+        let a = analyze_named("Invoice date", &["45306", "45310"]);
+        assert_eq!(a.kind, ColumnType::Date);
+        assert_eq!(
+            analyze_named("Amount", &["45306", "45310"]).kind,
+            ColumnType::Integer
+        );
+    }
+
+    #[test]
+    fn case_style_of_names() {
+        let a = analyze(&[
+            "Ada Lovelace",
+            "Alan Turing",
+            "grace hopper",
+            "Seán O'Brien",
+        ]);
+        assert_eq!(a.text_case, Some(TextCase::Title));
+        let a = analyze(&["ok", "fine", "good"]);
+        assert_eq!(a.text_case, Some(TextCase::Lower));
+    }
+}

@@ -1,0 +1,261 @@
+//! Small recognisers for cells that are text on the surface: booleans,
+//! placeholders that mean "missing", emails, URLs, phone numbers.
+
+/// How sure we are that a placeholder means "missing".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Placeholder {
+    /// `N/A`, `NULL`, `#N/A`, `NaN`: never a real value.
+    Certain,
+    /// `-`, `?`, `none`, `empty`: missing in a typed column, or when the
+    /// column uses it consistently; otherwise possibly a real value.
+    Likely,
+}
+
+/// Whether `text` is a placeholder for a missing value.
+pub fn placeholder_kind(text: &str) -> Option<Placeholder> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 12 {
+        return None;
+    }
+    let lower = t.to_lowercase();
+    match lower.as_str() {
+        "n/a" | "n.a." | "n.a" | "#n/a" | "null" | "nan" | "#null!" | "nil" | "(blank)"
+        | "(null)" | "(none)" | "<na>" | "<null>" | "#na" => Some(Placeholder::Certain),
+        // `NA` is also North America, `Unknown` a legitimate category.
+        "na" | "-" | "--" | "---" | "—" | "–" | "?" | "??" | "none" | "empty" | "blank" | "."
+        | "tbd" | "n/d" | "missing" | "unknown" => Some(Placeholder::Likely),
+        _ => None,
+    }
+}
+
+/// `yes/no`, `Y/N`, `TRUE/FALSE`, `t/f`, and the same in German, French
+/// and Spanish. `1`/`0` are numbers here; a column of booleans turns them
+/// into booleans (see `crate::infer`).
+pub fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    if t.len() > 8 {
+        return None;
+    }
+    match t.to_lowercase().as_str() {
+        "true" | "yes" | "y" | "t" | "ja" | "oui" | "si" | "sí" | "wahr" | "vrai" | "on" | "✓"
+        | "✔" => Some(true),
+        "false" | "no" | "n" | "f" | "nein" | "non" | "falsch" | "faux" | "off" | "✗" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// A single address: `local@domain.tld`, no spaces.
+pub fn is_email(text: &str) -> bool {
+    let t = text.trim();
+    let Some((local, domain)) = t.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-'!#$&*=?^`{|}~".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
+    local_ok && domain_ok
+}
+
+/// `https://…`, `http://…`, `www.…`, or `host.tld/path`.
+pub fn is_url(text: &str) -> bool {
+    let t = text.trim();
+    if t.contains(char::is_whitespace) || t.contains('@') && !t.contains("://") {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
+    let rest = if let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .or_else(|| lower.strip_prefix("ftp://"))
+    {
+        rest
+    } else if lower.starts_with("www.") {
+        &lower
+    } else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host.contains('.') && host.split('.').all(|l| !l.is_empty())
+}
+
+/// Phone-shaped text: 7 to 15 digits with the usual punctuation, and
+/// something that tells it apart from a plain number (a `+`, a separator
+/// or a leading zero).
+pub fn is_phone(text: &str) -> bool {
+    let t = text.trim();
+    let mut digits = 0;
+    let mut separators = 0;
+    for (i, c) in t.chars().enumerate() {
+        match c {
+            '0'..='9' => digits += 1,
+            '+' if i == 0 => separators += 1,
+            ' ' | '-' | '.' | '(' | ')' | '/' => separators += 1,
+            _ => return false,
+        }
+    }
+    (7..=15).contains(&digits) && (separators > 0 || t.starts_with('0'))
+}
+
+/// Country calling codes and whether national numbers drop a leading 0
+/// (the trunk prefix) when written internationally.
+const CALLING_CODES: [(&str, &str, bool); 28] = [
+    ("US", "1", false),
+    ("CA", "1", false),
+    ("GB", "44", true),
+    ("UK", "44", true),
+    ("IE", "353", true),
+    ("DE", "49", true),
+    ("AT", "43", true),
+    ("CH", "41", true),
+    ("FR", "33", true),
+    ("BE", "32", true),
+    ("NL", "31", true),
+    ("LU", "352", false),
+    ("IT", "39", false),
+    ("ES", "34", false),
+    ("PT", "351", false),
+    ("SE", "46", true),
+    ("NO", "47", false),
+    ("DK", "45", false),
+    ("FI", "358", true),
+    ("PL", "48", false),
+    ("CZ", "420", false),
+    ("AU", "61", true),
+    ("NZ", "64", true),
+    ("IN", "91", true),
+    ("JP", "81", true),
+    ("SG", "65", false),
+    ("ZA", "27", true),
+    ("BR", "55", true),
+];
+
+/// E.164 (`+14155550123`) when the number says its country (`+…`, `00…`)
+/// or `country` (ISO 3166 alpha-2) is given; `None` when it cannot know.
+pub fn phone_to_e164(text: &str, country: Option<&str>) -> Option<String> {
+    if !is_phone(text) && !text.trim().starts_with('+') {
+        return None;
+    }
+    let t = text.trim();
+    // "+44 (0)20 …": the bracketed trunk zero is not dialled from abroad.
+    let t = t.replace("(0)", "");
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let e164 = if t.starts_with('+') {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_owned()
+    } else {
+        let code = country?.to_ascii_uppercase();
+        let &(_, calling, trunk) = CALLING_CODES.iter().find(|(c, _, _)| *c == code)?;
+        let national = if trunk {
+            digits.strip_prefix('0').unwrap_or(&digits)
+        } else if calling == "1" {
+            digits.strip_prefix('1').unwrap_or(&digits)
+        } else {
+            &digits
+        };
+        if calling == "1" && national.len() != 10 {
+            return None;
+        }
+        format!("{calling}{national}")
+    };
+    (8..=15).contains(&e164.len()).then(|| format!("+{e164}"))
+}
+
+/// Trims, turns every run of whitespace (including no-break spaces) into
+/// one space. Returns `None` when nothing changes, to spare an allocation.
+pub fn collapse_whitespace(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}' {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    (out != text).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(placeholder_kind(" N/A "), Some(Placeholder::Certain));
+        assert_eq!(placeholder_kind("#N/A"), Some(Placeholder::Certain));
+        assert_eq!(placeholder_kind("NULL"), Some(Placeholder::Certain));
+        assert_eq!(placeholder_kind("-"), Some(Placeholder::Likely));
+        assert_eq!(placeholder_kind("empty"), Some(Placeholder::Likely));
+        assert_eq!(placeholder_kind("Nancy"), None);
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool("Yes"), Some(true));
+        assert_eq!(parse_bool("N"), Some(false));
+        assert_eq!(parse_bool("TRUE"), Some(true));
+        assert_eq!(parse_bool("1"), None);
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn emails_urls_phones() {
+        assert!(is_email("ada.lovelace+x@example.co.uk"));
+        assert!(!is_email("ada@localhost"));
+        assert!(!is_email("a b@example.com"));
+        assert!(is_url("https://example.com/x?y=1"));
+        assert!(is_url("www.example.org"));
+        assert!(!is_url("example"));
+        assert!(is_phone("+1 (415) 555-0123"));
+        assert!(is_phone("020 7946 0958"));
+        assert!(!is_phone("1234567"));
+        assert!(!is_phone("12-34"));
+        assert_eq!(
+            phone_to_e164("(415) 555-0123", Some("US")).as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(
+            phone_to_e164("020 7946 0958", Some("GB")).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            phone_to_e164("+44 (0)20 7946 0958", None).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            phone_to_e164("0049 30 123456", None).as_deref(),
+            Some("+4930123456")
+        );
+        assert_eq!(phone_to_e164("020 7946 0958", None), None);
+    }
+
+    #[test]
+    fn whitespace() {
+        assert_eq!(
+            collapse_whitespace("  Acme \u{a0} GmbH\t").as_deref(),
+            Some("Acme GmbH")
+        );
+        assert_eq!(collapse_whitespace("Acme GmbH"), None);
+    }
+}

@@ -1,0 +1,474 @@
+//! Recipes: cleaning as a list of serializable steps.
+//!
+//! A [`Recipe`] is plain JSON (`{"version": 1, "steps": [{"op": …}]}`), so
+//! it can be reviewed, stored and replayed on next month's file. Applying it
+//! ([`apply`]) gives the new table, a cell-level diff (row, column, before,
+//! after, step, reason, confidence), findings that need a person (duplicates
+//! flagged, broken dependencies), and an undo log: [`undo_step`] takes the
+//! table back one step exactly.
+//!
+//! Everything is deterministic: no randomness, no clock, no hash-order
+//! iteration reaching the output; the same recipe on the same table always
+//! gives the same result.
+
+mod auto;
+mod missing;
+mod standardize;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EngineError;
+use crate::parse::{DateOrder, NumberLocale, TextCase};
+use crate::profile::ColumnType;
+use crate::table::{Cell, Table};
+
+pub use auto::suggest_recipe;
+pub use missing::FillStrategy;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Recipe {
+    #[serde(default = "current_version")]
+    pub version: u32,
+    pub steps: Vec<Step>,
+}
+
+fn current_version() -> u32 {
+    1
+}
+
+fn default_threshold() -> f64 {
+    0.8
+}
+
+/// What to do with duplicate rows once found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateAction {
+    /// Report them; change nothing.
+    #[default]
+    Flag,
+    /// Keep the first row of each group, remove the others.
+    KeepFirst,
+    /// Keep the last row of each group, remove the others.
+    KeepLast,
+    /// Remove every row of every group.
+    Remove,
+}
+
+/// One cleaning operation and its parameters. Parameters left out are
+/// decided from the data when the step runs (deterministically).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "op",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Step {
+    /// Brings every value of a column to one convention: numbers become
+    /// numbers, dates dates, percentages fractions, placeholders blanks,
+    /// whitespace trimmed; optionally one letter case and E.164 phones.
+    Standardize {
+        column: String,
+        #[serde(rename = "as")]
+        as_type: Option<ColumnType>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number_locale: Option<NumberLocale>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date_order: Option<DateOrder>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        case: Option<TextCase>,
+        /// Texts that mean "missing" here (matched ignoring case).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        missing: Option<Vec<String>>,
+        /// ISO 3166 country for phone numbers without a country code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        country: Option<String>,
+    },
+    /// Fills blank cells.
+    FillMissing {
+        column: String,
+        strategy: FillStrategy,
+        /// For `strategy: "value"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<serde_json::Value>,
+        /// For `interpolate`: the column (numbers or dates) giving the
+        /// position of each row; row order when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order_by: Option<String>,
+    },
+    /// Replaces exact values (after trimming) by others: a reviewed merge.
+    ReplaceValues {
+        column: String,
+        map: BTreeMap<String, String>,
+    },
+    /// Merges rare spelling variants into the dominant spelling.
+    MergeVariants {
+        column: String,
+        #[serde(default = "default_threshold")]
+        threshold: f64,
+    },
+    /// Where `determinant` almost determines `dependent` (zip → city),
+    /// flags rows that break the rule; with `fix`, writes the majority
+    /// value.
+    CheckDependency {
+        determinant: String,
+        dependent: String,
+        #[serde(default)]
+        fix: bool,
+    },
+    /// Finds duplicate rows over `keys` (all columns when absent).
+    Duplicates {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keys: Option<Vec<String>>,
+        #[serde(default = "default_threshold")]
+        threshold: f64,
+        #[serde(default)]
+        action: DuplicateAction,
+    },
+}
+
+impl Step {
+    pub fn op(&self) -> &'static str {
+        match self {
+            Step::Standardize { .. } => "standardize",
+            Step::FillMissing { .. } => "fill_missing",
+            Step::ReplaceValues { .. } => "replace_values",
+            Step::MergeVariants { .. } => "merge_variants",
+            Step::CheckDependency { .. } => "check_dependency",
+            Step::Duplicates { .. } => "duplicates",
+        }
+    }
+}
+
+impl Recipe {
+    /// Parses a recipe, refusing unknown operations and fields.
+    pub fn from_json(json: &str) -> Result<Recipe, EngineError> {
+        serde_json::from_str(json).map_err(|e| EngineError::InvalidInput(format!("recipe: {e}")))
+    }
+}
+
+/// One changed cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellChange {
+    /// Data row (0-based, header excluded) in the table the step ran on.
+    pub row: usize,
+    pub column: usize,
+    pub before: Cell,
+    pub after: Cell,
+    pub reason: String,
+    pub confidence: f64,
+}
+
+/// Something a person should look at; nothing was changed for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub step: usize,
+    pub kind: &'static str,
+    pub row: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_row: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    pub score: f64,
+    pub message: String,
+}
+
+/// What one step did, enough to take it back.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepLog {
+    pub changes: Vec<CellChange>,
+    /// Rows removed, with their index before the step.
+    pub removed_rows: Vec<(usize, Vec<Cell>)>,
+    /// Column formats before the step, for the columns it changed.
+    pub formats_before: Vec<(usize, Option<String>)>,
+    pub findings: Vec<Finding>,
+}
+
+/// The result of applying a recipe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub table: Table,
+    /// One log per step, in order.
+    pub log: Vec<StepLog>,
+}
+
+/// Applies every step in order. Fails before changing anything visible if
+/// a step names a column the table does not have.
+pub fn apply(table: &Table, recipe: &Recipe) -> Result<Applied, EngineError> {
+    let mut table = table.clone();
+    let mut log = Vec::with_capacity(recipe.steps.len());
+    for (index, step) in recipe.steps.iter().enumerate() {
+        log.push(apply_step(&mut table, step, index)?);
+    }
+    Ok(Applied { table, log })
+}
+
+fn column_of(table: &Table, name: &str, step: usize) -> Result<usize, EngineError> {
+    table.column_index(name).ok_or_else(|| {
+        EngineError::InvalidInput(format!(
+            "recipe step {}: the table has no column named \"{name}\"",
+            step + 1
+        ))
+    })
+}
+
+fn check_threshold(threshold: f64, step: usize) -> Result<(), EngineError> {
+    if (0.0..=1.0).contains(&threshold) {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidInput(format!(
+            "recipe step {}: threshold must be between 0 and 1",
+            step + 1
+        )))
+    }
+}
+
+/// Applies one step in place and returns what it did.
+pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLog, EngineError> {
+    let mut log = StepLog::default();
+    match step {
+        Step::Standardize {
+            column,
+            as_type,
+            number_locale,
+            date_order,
+            case,
+            missing,
+            country,
+        } => {
+            let c = column_of(table, column, index)?;
+            let options = standardize::Options {
+                as_type: *as_type,
+                number_locale: *number_locale,
+                date_order: *date_order,
+                case: *case,
+                missing: missing.clone(),
+                country: country.clone(),
+            };
+            standardize::run(table, c, &options, &mut log);
+        }
+        Step::FillMissing {
+            column,
+            strategy,
+            value,
+            order_by,
+        } => {
+            let c = column_of(table, column, index)?;
+            let order = match order_by {
+                Some(name) => Some(column_of(table, name, index)?),
+                None => None,
+            };
+            missing::fill(table, c, *strategy, value.as_ref(), order, &mut log).map_err(|e| {
+                EngineError::InvalidInput(format!("recipe step {}: {e}", index + 1))
+            })?;
+        }
+        Step::ReplaceValues { column, map } => {
+            let c = column_of(table, column, index)?;
+            let cells = &mut table.columns_mut()[c].cells;
+            for (row, cell) in cells.iter_mut().enumerate() {
+                if let Cell::Text(t) = cell
+                    && let Some(to) = map.get(t.trim())
+                    && to != t
+                {
+                    let after = Cell::Text(to.clone());
+                    log.changes.push(CellChange {
+                        row,
+                        column: c,
+                        before: std::mem::replace(cell, after.clone()),
+                        after,
+                        reason: "replaced as listed in the recipe".into(),
+                        confidence: 1.0,
+                    });
+                }
+            }
+        }
+        Step::MergeVariants { column, threshold } => {
+            check_threshold(*threshold, index)?;
+            let c = column_of(table, column, index)?;
+            let merges = crate::cluster::suggest_merges(&table.columns()[c], *threshold);
+            let cells = &mut table.columns_mut()[c].cells;
+            for (row, cell) in cells.iter_mut().enumerate() {
+                if let Cell::Text(t) = cell
+                    && let Some(merge) = merges.get(t.as_str())
+                {
+                    let after = Cell::Text(merge.to.clone());
+                    log.changes.push(CellChange {
+                        row,
+                        column: c,
+                        before: std::mem::replace(cell, after.clone()),
+                        after,
+                        reason: format!("variant of \"{}\" ({})", merge.to, merge.method),
+                        confidence: merge.confidence,
+                    });
+                }
+            }
+        }
+        Step::CheckDependency {
+            determinant,
+            dependent,
+            fix,
+        } => {
+            let a = column_of(table, determinant, index)?;
+            let b = column_of(table, dependent, index)?;
+            crate::cluster::check_dependency(table, a, b, *fix, index, &mut log);
+        }
+        Step::Duplicates {
+            keys,
+            threshold,
+            action,
+        } => {
+            check_threshold(*threshold, index)?;
+            let keys = match keys {
+                Some(names) => names
+                    .iter()
+                    .map(|n| column_of(table, n, index))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => (0..table.column_count()).collect(),
+            };
+            let pairs = crate::duplicates::find_duplicates(table, &keys, *threshold);
+            let mut remove: Vec<usize> = Vec::new();
+            match action {
+                DuplicateAction::Flag => {}
+                DuplicateAction::KeepFirst => remove.extend(pairs.iter().map(|p| p.row)),
+                DuplicateAction::KeepLast => {
+                    // The last member of each group survives.
+                    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+                    for p in &pairs {
+                        groups.entry(p.duplicate_of).or_default().push(p.row);
+                    }
+                    for (first, mut rows) in groups {
+                        rows.push(first);
+                        rows.sort_unstable();
+                        rows.pop();
+                        remove.extend(rows);
+                    }
+                }
+                DuplicateAction::Remove => {
+                    remove.extend(pairs.iter().flat_map(|p| [p.row, p.duplicate_of]));
+                }
+            }
+            for p in &pairs {
+                log.findings.push(Finding {
+                    step: index,
+                    kind: "duplicate",
+                    row: p.row,
+                    column: None,
+                    related_row: Some(p.duplicate_of),
+                    suggestion: None,
+                    score: p.score,
+                    message: format!(
+                        "row {} duplicates row {} (score {:.2})",
+                        p.row, p.duplicate_of, p.score
+                    ),
+                });
+            }
+            remove.sort_unstable();
+            remove.dedup();
+            log.removed_rows = table.remove_rows(&remove);
+        }
+    }
+    Ok(log)
+}
+
+/// Takes `table` back to what it was before the step that produced `log`.
+/// Steps must be undone last first.
+pub fn undo_step(table: &mut Table, log: &StepLog) {
+    table.insert_rows(&log.removed_rows);
+    let columns = table.columns_mut();
+    for change in log.changes.iter().rev() {
+        if let Some(cell) = columns
+            .get_mut(change.column)
+            .and_then(|c| c.cells.get_mut(change.row))
+        {
+            *cell = change.before.clone();
+        }
+    }
+    for (c, format) in &log.formats_before {
+        if let Some(column) = columns.get_mut(*c) {
+            column.format = format.clone();
+        }
+    }
+}
+
+/// Undoes every step of `applied`, last first, giving the original table.
+pub fn undo_all(applied: &Applied) -> Table {
+    let mut table = applied.table.clone();
+    for log in applied.log.iter().rev() {
+        undo_step(&mut table, log);
+    }
+    table
+}
+
+/// A cell as plain JSON for reports: numbers, booleans, strings, null;
+/// dates as ISO 8601 strings.
+pub fn cell_json(cell: &Cell) -> serde_json::Value {
+    use crate::parse::date::{TemporalKind, format_serial};
+    match cell {
+        Cell::Empty => serde_json::Value::Null,
+        Cell::Bool(b) => (*b).into(),
+        Cell::Number(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
+        }
+        Cell::Text(t) | Cell::Error(t) => t.clone().into(),
+        Cell::DateTime(n) => {
+            let kind = if (0.0..1.0).contains(n) {
+                TemporalKind::Time
+            } else if n.fract() == 0.0 {
+                TemporalKind::Date
+            } else {
+                TemporalKind::DateTime
+            };
+            format_serial(*n, kind).map_or(serde_json::Value::Null, Into::into)
+        }
+        Cell::Duration(n) => crate::write::format_duration(*n).into(),
+    }
+}
+
+/// The diff and findings of an application, as the JSON the CLI writes
+/// with `--report` and the task pane shows for review.
+pub fn report(applied: &Applied, recipe: &Recipe, original: &Table) -> serde_json::Value {
+    // Column names as they were when each step ran: steps never rename.
+    let names: Vec<&str> = original.columns().iter().map(|c| c.name.as_str()).collect();
+    let mut changes = Vec::new();
+    let mut removed = Vec::new();
+    let mut findings = Vec::new();
+    for (step, log) in applied.log.iter().enumerate() {
+        let op = recipe.steps.get(step).map_or("", Step::op);
+        for change in &log.changes {
+            changes.push(serde_json::json!({
+                "row": change.row,
+                "column": names.get(change.column).copied().unwrap_or(""),
+                "before": cell_json(&change.before),
+                "after": cell_json(&change.after),
+                "step": step,
+                "op": op,
+                "reason": change.reason,
+                "confidence": change.confidence,
+            }));
+        }
+        for (row, _) in &log.removed_rows {
+            removed.push(serde_json::json!({ "row": row, "step": step, "op": op }));
+        }
+        for finding in &log.findings {
+            findings.push(serde_json::to_value(finding).unwrap_or_default());
+        }
+    }
+    serde_json::json!({
+        "recipe": recipe,
+        "rowsBefore": original.row_count(),
+        "rowsAfter": applied.table.row_count(),
+        "changes": changes,
+        "removedRows": removed,
+        "findings": findings,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+use super::*;
+use crate::table::Column;
+
+fn text_table(rows: &[&[&str]]) -> Table {
+    Table::from_rows(
+        rows.iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| {
+                        if v.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text((*v).into())
+                        }
+                    })
+                    .collect()
+            })
+            .collect(),
+        Some(true),
+    )
+}
+
+fn messy() -> Table {
+    text_table(&[
+        &["Customer", "Amount", "Date", "Rate", "Paid", "Email"],
+        &[
+            "Acme GmbH",
+            "1.234,56",
+            "15/01/2024",
+            "5%",
+            "yes",
+            " Ada@Example.com ",
+        ],
+        &[
+            "Acme GmbH",
+            "99,50",
+            "03/02/2024",
+            "7 %",
+            "N",
+            "bob@example.com",
+        ],
+        &[
+            "acme gmbh",
+            "N/A",
+            "04/02/2024",
+            "12.5%",
+            "TRUE",
+            "carl@example.com",
+        ],
+        &["Globex Ltd", "12,00", "", "-", "no", "dana@example.com"],
+        &[
+            "Globex Ltd",
+            "(1.000,00)",
+            "20.02.2024",
+            "3%",
+            "1",
+            "eve@example.com",
+        ],
+        &[
+            "Globex  Ltd",
+            "7",
+            "21/02/2024",
+            "4%",
+            "0",
+            "fay@example.com",
+        ],
+    ])
+}
+
+#[test]
+fn auto_standardizes_every_column_to_its_convention() {
+    let table = messy();
+    let recipe = suggest_recipe(&table);
+    let applied = apply(&table, &recipe).unwrap();
+    let t = &applied.table;
+    assert_eq!(t.row_count(), table.row_count(), "auto never removes rows");
+    let col = |name: &str| &t.columns()[t.column_index(name).unwrap()].cells;
+    assert_eq!(col("Amount")[0], Cell::Number(1234.56));
+    assert_eq!(col("Amount")[2], Cell::Empty);
+    assert_eq!(col("Amount")[4], Cell::Number(-1000.0));
+    assert_eq!(col("Rate")[0], Cell::Number(0.05));
+    assert_eq!(col("Rate")[2], Cell::Number(0.125));
+    assert_eq!(col("Paid")[0], Cell::Bool(true));
+    assert_eq!(col("Paid")[4], Cell::Bool(true));
+    assert_eq!(col("Email")[0], Cell::Text("ada@example.com".into()));
+    assert_eq!(col("Customer")[2], Cell::Text("Acme GmbH".into()));
+    assert_eq!(col("Customer")[5], Cell::Text("Globex Ltd".into()));
+    // A day above 12 settles day-first for the whole column.
+    let serial = |y, m, d| {
+        Cell::DateTime(crate::parse::date::date_to_serial(
+            chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        ))
+    };
+    assert_eq!(col("Date")[1], serial(2024, 2, 3));
+    assert_eq!(col("Date")[4], serial(2024, 2, 20));
+
+    let report = report(&applied, &recipe, &table);
+    let changes = report["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["column"] == "Amount" && c["before"] == "1.234,56" && c["after"] == 1234.56)
+    );
+    assert_eq!(undo_all(&applied), table);
+
+    let mut csv = Vec::new();
+    crate::write::write_csv(t, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("Customer,Amount,Date,Rate,Paid,Email\nAcme GmbH,1234.56,2024-01-15,0.05,true,ada@example.com\n"), "{csv}");
+}
+
+#[test]
+fn recipes_round_trip_through_json_and_refuse_unknown_things() {
+    let recipe = suggest_recipe(&messy());
+    let json = serde_json::to_string(&recipe).unwrap();
+    assert_eq!(Recipe::from_json(&json).unwrap(), recipe);
+    assert!(Recipe::from_json(r#"{"steps":[{"op":"explode"}]}"#).is_err());
+    assert!(
+        Recipe::from_json(
+            r#"{"steps":[{"op":"standardize","column":"A","as":"decimal","bogus":1}]}"#
+        )
+        .is_err()
+    );
+    let bad =
+        Recipe::from_json(r#"{"steps":[{"op":"fill_missing","column":"Nope","strategy":"mean"}]}"#)
+            .unwrap();
+    let error = apply(&messy(), &bad).unwrap_err();
+    assert!(
+        error.to_string().contains("no column named \"Nope\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn fill_missing_strategies() {
+    let table = Table::from_columns(vec![
+        Column::new(
+            "x",
+            vec![
+                Cell::Number(1.0),
+                Cell::Number(2.0),
+                Cell::Number(4.0),
+                Cell::Number(8.0),
+            ],
+        ),
+        Column::new(
+            "y",
+            vec![
+                Cell::Number(10.0),
+                Cell::Empty,
+                Cell::Text("n/a".into()),
+                Cell::Number(80.0),
+            ],
+        ),
+    ])
+    .unwrap();
+    let run = |strategy: &str, extra: &str| {
+        let recipe = Recipe::from_json(&format!(
+            r#"{{"steps":[{{"op":"fill_missing","column":"y","strategy":"{strategy}"{extra}}}]}}"#
+        ))
+        .unwrap();
+        let applied = apply(&table, &recipe).unwrap();
+        assert_eq!(undo_all(&applied), table);
+        applied.table.columns()[1].cells.clone()
+    };
+    assert_eq!(run("mean", "")[1], Cell::Number(45.0));
+    assert_eq!(run("median", "")[2], Cell::Number(45.0));
+    assert_eq!(run("forward", "")[2], Cell::Number(10.0));
+    assert_eq!(run("backward", "")[1], Cell::Number(80.0));
+    assert_eq!(run("value", r#","value":0"#)[1], Cell::Number(0.0));
+    let along_x = run("interpolate", r#","orderBy":"x""#);
+    assert_eq!(
+        (along_x[1].clone(), along_x[2].clone()),
+        (Cell::Number(20.0), Cell::Number(40.0))
+    );
+    let along_rows = run("interpolate", "");
+    assert!(matches!(along_rows[1], Cell::Number(v) if (v - 100.0 / 3.0).abs() < 1e-9));
+    assert_eq!(run("leave", "")[1], Cell::Empty);
+}
+
+#[test]
+fn duplicate_actions() {
+    let table = text_table(&[
+        &["a", "b"],
+        &["x", "1"],
+        &["y", "2"],
+        &["x", "1.0"],
+        &["x", "1"],
+    ]);
+    let run = |action: &str| {
+        let recipe = Recipe::from_json(&format!(
+            r#"{{"steps":[{{"op":"duplicates","threshold":1,"action":"{action}"}}]}}"#
+        ))
+        .unwrap();
+        let applied = apply(&table, &recipe).unwrap();
+        assert_eq!(undo_all(&applied), table);
+        (applied.table.row_count(), applied.log[0].findings.len())
+    };
+    assert_eq!(run("flag"), (4, 2));
+    assert_eq!(run("keep_first"), (2, 2));
+    assert_eq!(run("keep_last"), (2, 2));
+    assert_eq!(run("remove"), (1, 2));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn messy_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("N/A".to_owned()),
+            Just("-".to_owned()),
+            (-100_000i64..100_000).prop_map(|n| format!("{},{:02}", n / 100, (n % 100).abs())),
+            (-100_000i64..100_000).prop_map(|n| format!("{}.{:02}", n / 100, (n % 100).abs())),
+            (1u32..28, 1u32..13).prop_map(|(d, m)| format!("{d:02}/{m:02}/2024")),
+            (0u32..100).prop_map(|p| format!("{p} %")),
+            prop::sample::select(vec![
+                "yes",
+                "no",
+                "Acme GmbH",
+                "acme gmbh",
+                " Globex ",
+                "Globx"
+            ])
+            .prop_map(str::to_owned),
+            "[a-zA-Z ]{0,8}",
+        ]
+    }
+
+    fn table() -> impl Strategy<Value = Table> {
+        (1usize..4, 0usize..12).prop_flat_map(|(width, height)| {
+            prop::collection::vec(prop::collection::vec(messy_value(), width), height).prop_map(
+                move |rows| {
+                    let mut all = vec![(0..width).map(|i| Cell::Text(format!("c{i}"))).collect()];
+                    all.extend(rows.into_iter().map(|row| {
+                        row.into_iter()
+                            .map(|v| {
+                                if v.is_empty() {
+                                    Cell::Empty
+                                } else {
+                                    Cell::Text(v)
+                                }
+                            })
+                            .collect()
+                    }));
+                    Table::from_rows(all, Some(true))
+                },
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn apply_then_undo_gives_back_the_original(table in table()) {
+            let mut recipe = suggest_recipe(&table);
+            if let Some(name) = table.columns().first().map(|c| c.name.clone()) {
+                recipe.steps.push(Step::FillMissing {
+                    column: name,
+                    strategy: FillStrategy::Forward,
+                    value: None,
+                    order_by: None,
+                });
+                recipe.steps.push(Step::Duplicates { keys: None, threshold: 0.8, action: DuplicateAction::KeepLast });
+            }
+            let applied = apply(&table, &recipe).unwrap();
+            prop_assert_eq!(undo_all(&applied), table);
+        }
+
+        #[test]
+        fn recipes_are_deterministic(table in table()) {
+            let recipe = suggest_recipe(&table);
+            prop_assert_eq!(&suggest_recipe(&table.clone()), &recipe);
+            let first = apply(&table, &recipe).unwrap();
+            let second = apply(&table, &recipe).unwrap();
+            prop_assert_eq!(report(&first, &recipe, &table), report(&second, &recipe, &table));
+            prop_assert_eq!(first.table, second.table);
+        }
+    }
+}
