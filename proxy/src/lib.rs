@@ -5,9 +5,19 @@
 //! or start a whole [`app::App`] on port 0.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod error;
+pub mod extract;
+pub mod gemini;
+pub mod http;
+pub mod metrics;
+pub mod request_meta;
 pub mod routes;
 pub mod state;
 pub mod static_files;
+pub mod store;
 pub mod telemetry;
+pub mod tls;

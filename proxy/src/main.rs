@@ -6,7 +6,6 @@ use proxy::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::init();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -15,6 +14,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    telemetry::init(config.log_format);
     let app = match App::build(config).await {
         Ok(app) => app,
         Err(error) => {

@@ -76,7 +76,7 @@ async fn send(
     config: Config,
     request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = router(AppState::new(config))
+    let response = router(AppState::new(config).unwrap())
         .oneshot(request)
         .await
         .unwrap();
@@ -129,13 +129,33 @@ async fn chat_without_a_key_says_how_to_configure_it() {
 }
 
 #[tokio::test]
-async fn chat_with_a_key_is_honestly_not_implemented_yet() {
+async fn chat_with_a_key_checks_the_id_and_says_when_gemini_is_unreachable() {
     let dist = fake_dist();
-    let request = post_json("/api/v1/conversations/new/messages", r#"{"text":"hello"}"#);
-    let (status, _, body) = send(config(dist.path(), &[("GEMINI_API_KEY", "k")]), request).await;
-    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
-    let json: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(json["error"]["code"], "not_implemented");
+    // A port nothing listens on: Gemini is unreachable, no test goes online.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let vars = [("GEMINI_API_KEY", "k"), ("GEMINI_BASE_URL", base.as_str())];
+    let cases = [
+        ("new", StatusCode::SERVICE_UNAVAILABLE, "ai_unavailable"),
+        ("not-a-uuid", StatusCode::BAD_REQUEST, "invalid_request"),
+        (
+            "5f0c8e55-8a55-4d5c-9d77-0c3d1f4e2a10",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (id, expected, code) in cases {
+        let request = post_json(
+            &format!("/api/v1/conversations/{id}/messages"),
+            r#"{"text":"hello"}"#,
+        );
+        let (status, _, body) = send(config(dist.path(), &vars), request).await;
+        assert_eq!(status, expected, "{id}");
+        let json: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["code"], code, "{id}: {json}");
+        assert!(!json.to_string().contains(&base), "{json}");
+    }
 }
 
 #[tokio::test]
@@ -252,4 +272,27 @@ async fn a_real_listener_serves_and_shuts_down_gracefully() {
 
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+#[test]
+fn tls_files_are_loaded_or_refused_with_the_variable_named() {
+    use proxy::config::TlsFiles;
+    use proxy::tls::Acceptor;
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    let good = TlsFiles {
+        cert: keys.join("tls-cert.pem"),
+        key: keys.join("tls-key.pem"),
+    };
+    assert!(Acceptor::from_files(&good).is_ok());
+    let missing = TlsFiles {
+        cert: keys.join("nope.pem"),
+        key: good.key.clone(),
+    };
+    let error = Acceptor::from_files(&missing).err().unwrap().to_string();
+    assert!(error.contains("TLS_CERT"), "{error}");
+    let mismatched = TlsFiles {
+        cert: good.cert.clone(),
+        key: keys.join("ec1.pem"),
+    };
+    assert!(Acceptor::from_files(&mismatched).is_err());
 }

@@ -36,10 +36,11 @@ export async function startProxy(env = {}) {
     const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s:\n${log}`)), 15_000);
     const onData = (chunk) => {
       log += chunk;
-      const match = /proxy listening addr=(\S+)/.exec(log);
+      // Text logs: `proxy listening addr=…`; JSON logs: `"message":"proxy listening"` with `"addr":"…"`.
+      const match = /proxy listening addr=(\S+)|"message":"proxy listening"[^\n]*?"addr":"([^"]+)"|"addr":"([^"]+)"[^\n]*?"message":"proxy listening"/.exec(log);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(match[1] ?? match[2] ?? match[3]);
       }
     };
     child.stdout.on('data', onData);

@@ -1,31 +1,818 @@
-//! Chat with Gemini. Until a key is configured every chat endpoint answers
-//! `503 ai_not_configured`, so the task pane can tell the user what to do;
-//! streaming answers arrive with the AI chat issue.
+//! Chat with Gemini: a question streamed back as Server-Sent Events, exact
+//! token counts, and the caller's usage. Without `GEMINI_API_KEY` the chat
+//! endpoints answer `503 ai_not_configured` (the usage endpoint still works).
+//!
+//! `POST /api/v1/conversations/{id}/messages` (`id` is a UUID or `new`)
+//! answers `text/event-stream` with, in order, any number of
+//! `event: delta` `{"text"}`, then `event: usage`
+//! `{"prompt_tokens","output_tokens","total_tokens"}` and `event: done`
+//! `{"message_id","finish_reason"}`; or, when the answer fails part-way,
+//! `event: error` `{"code","message"}`. Failures before the stream starts
+//! are ordinary JSON errors. The conversation id is also in the
+//! `x-conversation-id` header (useful with `new`).
 
-use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
-use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
 
-use crate::error::AppError;
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::audit::{AuditEvent, AuditStatus};
+use crate::auth::Caller;
+use crate::chat::guard::Outgoing;
+use crate::chat::limits::{RetryAfter, utc_day};
+use crate::chat::window::{Role, Turn, WindowError, WindowLimits};
+use crate::chat::{ChatService, SYSTEM_INSTRUCTION};
+use crate::error::{AppError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
+use crate::gemini::{
+    Content, FinishReason, GeminiClient, GeminiError, GenerateContentRequest, GenerationConfig,
+    UsageMetadata,
+};
+use crate::request_meta::RequestMeta;
 use crate::state::AppState;
+use crate::store::{NewConversation, now_stamp};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/conversations/{id}/messages", post(post_message))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_message))
+        .routes(routes!(count_tokens))
+        .routes(routes!(get_usage))
 }
 
-#[derive(Debug, Deserialize)]
+/// Longest question accepted, in characters.
+const MAX_TEXT_CHARS: usize = 32_000;
+/// Largest sheet context accepted, serialised.
+const MAX_SHEET_CONTEXT_BYTES: usize = 512 * 1024;
+/// Longest answer kept: an upstream running away past it is cut off.
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewMessage {
+    /// The question.
+    pub text: String,
+    /// Masked data from the sheet (any JSON), sent with this question only.
+    #[serde(default)]
+    pub sheet_context: Option<Value>,
+}
+
+impl NewMessage {
+    fn validate(&self) -> Result<(), AppError> {
+        if self.text.trim().is_empty() {
+            return Err(AppError::BadRequest("text must not be empty".into()));
+        }
+        if self.text.chars().count() > MAX_TEXT_CHARS {
+            return Err(AppError::BadRequest(format!(
+                "text is longer than {MAX_TEXT_CHARS} characters"
+            )));
+        }
+        if let Some(context) = &self.sheet_context
+            && context.to_string().len() > MAX_SHEET_CONTEXT_BYTES
+        {
+            return Err(AppError::BadRequest(format!(
+                "sheet_context is larger than {MAX_SHEET_CONTEXT_BYTES} bytes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The text sent for this turn: the question, then the sheet context.
+    fn prompt(&self) -> String {
+        match &self.sheet_context {
+            None | Some(Value::Null) => self.text.clone(),
+            Some(context) => format!(
+                "{}\n\nSheet context (masked):\n```json\n{}\n```",
+                self.text, context
+            ),
+        }
+    }
+}
+
+/// `delta` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeltaEvent {
     pub text: String,
 }
 
+/// `usage` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageEvent {
+    pub prompt_tokens: u64,
+    pub output_tokens: u64,
+    /// Includes thinking tokens.
+    pub total_tokens: u64,
+}
+
+/// `done` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoneEvent {
+    pub message_id: Uuid,
+    /// `stop`, `max_tokens`, `safety`, `recitation`, `language`,
+    /// `blocklist`, `prohibited_content`, `spii` or `other`.
+    pub finish_reason: String,
+}
+
+fn chat_client(state: &AppState) -> Result<&GeminiClient, AppError> {
+    state.chat.client.as_ref().ok_or(AppError::AiNotConfigured)
+}
+
+fn secs_ceil(d: Duration) -> u64 {
+    d.as_millis().div_ceil(1000).max(1) as u64
+}
+
+/// A Gemini failure as the client sees it: a status, a code and a sentence,
+/// never the upstream body, the key or the prompt.
+fn upstream_error(error: &GeminiError) -> AppError {
+    let (status, code, message, retry_after_secs) = match error {
+        GeminiError::Status {
+            code: 429,
+            retry_after,
+            ..
+        } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "upstream_rate_limited",
+            "Gemini is rate-limiting this server; try again in a moment".to_owned(),
+            Some(retry_after.map_or(5, secs_ceil)),
+        ),
+        GeminiError::Status {
+            code: 403 | 401,
+            status,
+            ..
+        } => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            format!(
+                "Gemini refused this server's credentials ({status}); an administrator should check GEMINI_API_KEY"
+            ),
+            None,
+        ),
+        GeminiError::Status {
+            code: 404, status, ..
+        } => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            format!("Gemini does not know the configured model ({status}); check GEMINI_MODEL"),
+            None,
+        ),
+        GeminiError::Status { code, status, .. } if *code < 500 => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            format!("Gemini refused the request ({code} {status})"),
+            None,
+        ),
+        GeminiError::Status { code, status, .. } => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_unavailable",
+            format!("Gemini is unavailable ({code} {status}); try again shortly"),
+            None,
+        ),
+        GeminiError::Timeout(phase) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            format!("Gemini did not answer in time ({phase} timeout); try again"),
+            None,
+        ),
+        GeminiError::Unreachable => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_unavailable",
+            "Gemini could not be reached; try again shortly".to_owned(),
+            None,
+        ),
+        GeminiError::Malformed => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "Gemini's answer was cut off or malformed; try again".to_owned(),
+            None,
+        ),
+    };
+    AppError::Upstream {
+        status,
+        code,
+        message,
+        retry_after_secs,
+    }
+}
+
+fn model_unavailable(error: GeminiError) -> AppError {
+    tracing::warn!(error = %error, "Gemini model limits unavailable");
+    AppError::AiUnavailable(
+        "AI chat is temporarily unavailable: the model's details could not be read from Gemini; try again shortly"
+            .into(),
+    )
+}
+
+/// Merges consecutive turns of the same role (Gemini wants them to
+/// alternate; an unanswered question leaves two user turns in a row).
+fn contents(turns: &[Turn]) -> Vec<Content> {
+    let mut out: Vec<Content> = Vec::new();
+    for turn in turns {
+        let role = turn.role.as_api();
+        match out.last_mut() {
+            Some(last) if last.role.as_deref() == Some(role) => {
+                last.parts[0].text.push_str("\n\n");
+                last.parts[0].text.push_str(&turn.text);
+            }
+            _ => out.push(Content::text(Some(role), turn.text.clone())),
+        }
+    }
+    out
+}
+
+fn history(messages: &Value) -> Vec<Turn> {
+    messages
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let role = match m.get("role")?.as_str()? {
+                "user" => Role::User,
+                "assistant" => Role::Model,
+                _ => return None,
+            };
+            let text = m.get("text")?.as_str()?;
+            (!text.is_empty()).then(|| Turn {
+                role,
+                text: text.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn sse(event: &str, data: &impl Serialize) -> Bytes {
+    let data = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("event: {event}\ndata: {data}\n\n"))
+}
+
+/// Sends a question (see the module documentation for the events).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "chat",
+    params(("id" = String, Path, description = "Conversation id, or `new` to start one")),
+    request_body = NewMessage,
+    responses(
+        (status = 200, content_type = "text/event-stream", body = String,
+            description = "Server-Sent Events: `delta` {text}*, then `usage` {prompt_tokens, output_tokens, total_tokens} and `done` {message_id, finish_reason}; or `error` {code, message}. Header `x-conversation-id`."),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Rate limit or daily budget; see Retry-After"),
+        (status = 502, body = ErrorBody), (status = 503, body = ErrorBody),
+        (status = 504, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn post_message(
     State(state): State<AppState>,
-    Path(_conversation): Path<String>,
-    Json(_message): Json<NewMessage>,
-) -> Result<(), AppError> {
-    if state.config.gemini_api_key.is_none() {
-        return Err(AppError::AiNotConfigured);
+    caller: Caller,
+    meta: RequestMeta,
+    ApiPath(conversation): ApiPath<String>,
+    ApiJson(message): ApiJson<NewMessage>,
+) -> Result<Response, AppError> {
+    let client = chat_client(&state)?;
+    let chat = state.chat.clone();
+    let conversation_id = match conversation.as_str() {
+        "new" => None,
+        id => Some(Uuid::parse_str(id).map_err(|_| {
+            AppError::BadRequest("the conversation id must be a UUID or `new`".into())
+        })?),
+    };
+    message.validate()?;
+    let existing = match conversation_id {
+        Some(id) => Some(state.store.get_conversation(&caller, id).await?),
+        None => None,
+    };
+
+    chat.limiter
+        .acquire_request(caller.user_id)
+        .await
+        .map_err(|RetryAfter(wait)| AppError::RateLimited {
+            retry_after_secs: secs_ceil(wait),
+        })?;
+    let used = chat.limiter.tokens_used_today(caller.user_id).await;
+    let budget_left = chat.daily_token_budget.saturating_sub(used);
+    let until_midnight = secs_ceil(utc_day().1);
+    if budget_left == 0 {
+        return Err(AppError::BudgetExhausted {
+            retry_after_secs: until_midnight,
+        });
     }
-    Err(AppError::NotImplemented("streaming chat"))
+    let info = chat.model_info().await.map_err(model_unavailable)?;
+
+    // The window decides what is sent, then the guard sees all of it.
+    // Half of a small remaining budget at most goes to the answer, so the
+    // question still fits.
+    let reserved = chat.reserved_output(&info).min((budget_left / 2).max(1));
+    let current = Turn {
+        role: Role::User,
+        text: message.prompt(),
+    };
+    let past = existing
+        .as_ref()
+        .map(|c| history(&c.messages))
+        .unwrap_or_default();
+    let limits = WindowLimits {
+        model_input_limit: info.input_token_limit,
+        reserved_output: reserved,
+        request_budget: budget_left,
+    };
+    let plan = match chat
+        .window
+        .select(SYSTEM_INSTRUCTION, &past, &current, limits)
+    {
+        Ok(plan) => plan,
+        Err(WindowError::TooLarge { needed, .. })
+            if needed + reserved <= info.input_token_limit =>
+        {
+            return Err(AppError::BudgetExhausted {
+                retry_after_secs: until_midnight,
+            });
+        }
+        Err(error) => return Err(AppError::BadRequest(error.to_string())),
+    };
+    let mut outgoing = Outgoing {
+        system: SYSTEM_INSTRUCTION.to_owned(),
+        turns: plan.turns,
+    };
+    let report = chat
+        .guard
+        .apply(&mut outgoing, chat.policy)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+
+    let conversation_id = match conversation_id {
+        Some(id) => id,
+        None => {
+            let title: String = message.text.trim().chars().take(80).collect();
+            state
+                .store
+                .create_conversation(
+                    &caller,
+                    &NewConversation {
+                        title: Some(title),
+                        sheet_id: None,
+                        model: Some(chat.model.clone()),
+                    },
+                )
+                .await?
+                .id
+        }
+    };
+    // The question is stored before the model is called.
+    let mut user_message = json!({
+        "id": Uuid::new_v4(),
+        "role": "user",
+        "text": message.text,
+        "created_at": now_stamp(),
+    });
+    if let Some(context) = &message.sheet_context {
+        user_message["sheet_context"] = context.clone();
+    }
+    state
+        .store
+        .append_messages(&caller, conversation_id, &[user_message], 0)
+        .await?;
+
+    let request = GenerateContentRequest {
+        contents: contents(&outgoing.turns),
+        system_instruction: Some(Content::text(None, outgoing.system.clone())),
+        generation_config: Some(GenerationConfig {
+            max_output_tokens: reserved,
+        }),
+    };
+    let query = Query {
+        state: state.clone(),
+        caller,
+        meta,
+        conversation_id,
+        message_id: Uuid::new_v4(),
+        started: Instant::now(),
+        estimated_input: plan.input_tokens,
+        masked_cells: report.masked_cells,
+        detector: report.detector,
+        dropped_turns: plan.dropped,
+        prompt: message.text,
+    };
+
+    let stream = match client.stream(&chat.model, &request).await {
+        Ok(stream) => stream,
+        Err(error) => {
+            let app_error = upstream_error(&error);
+            let (_, code) = app_error.status_and_code();
+            query
+                .finish(Outcome {
+                    answer: String::new(),
+                    usage: None,
+                    finish: None,
+                    failure: Some((code, app_error.to_string())),
+                    disconnected: false,
+                })
+                .await;
+            return Err(app_error);
+        }
+    };
+
+    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    tokio::spawn(relay(stream, tx, query));
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
+    }));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .header("x-conversation-id", conversation_id.to_string())
+        .body(body)
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Everything needed to store and audit one question's answer.
+struct Query {
+    state: AppState,
+    caller: Caller,
+    meta: RequestMeta,
+    conversation_id: Uuid,
+    message_id: Uuid,
+    started: Instant,
+    estimated_input: u64,
+    masked_cells: u64,
+    detector: &'static str,
+    dropped_turns: usize,
+    prompt: String,
+}
+
+struct Outcome {
+    answer: String,
+    usage: Option<UsageMetadata>,
+    finish: Option<FinishReason>,
+    /// Code and message of a failure.
+    failure: Option<(&'static str, String)>,
+    disconnected: bool,
+}
+
+impl Query {
+    /// Stores the answer (marked incomplete when cut short), counts the
+    /// tokens against the budget and audits the query.
+    async fn finish(&self, outcome: Outcome) -> UsageMetadata {
+        let chat: &ChatService = &self.state.chat;
+        let usage = outcome.usage.unwrap_or_else(|| {
+            // No usageMetadata (cut short): count what we estimate was used.
+            let output = if outcome.answer.is_empty() {
+                0
+            } else {
+                chat.window.estimate(&outcome.answer)
+            };
+            UsageMetadata {
+                prompt_token_count: self.estimated_input,
+                candidates_token_count: output,
+                thoughts_token_count: 0,
+                total_token_count: self.estimated_input + output,
+            }
+        });
+        let complete = outcome.failure.is_none() && !outcome.disconnected;
+        let finish_reason = if outcome.disconnected {
+            "client_disconnected"
+        } else if let Some(finish) = outcome.finish {
+            finish.as_str()
+        } else if outcome.failure.is_some() {
+            "error"
+        } else {
+            "other"
+        };
+        let status = if complete {
+            "complete"
+        } else if outcome.answer.is_empty() {
+            "failed"
+        } else {
+            "incomplete"
+        };
+        chat.limiter
+            .add_tokens(self.caller.user_id, usage.total_token_count)
+            .await;
+        chat.metrics.ai_query(status);
+
+        let mut stored = json!({
+            "id": self.message_id,
+            "role": "assistant",
+            "text": outcome.answer,
+            "created_at": now_stamp(),
+            "model": chat.model,
+            "finish_reason": finish_reason,
+            "incomplete": !complete,
+            "usage": {
+                "prompt_tokens": usage.prompt_token_count,
+                "output_tokens": usage.candidates_token_count,
+                "total_tokens": usage.total_token_count,
+            },
+        });
+        if let Some((code, _)) = &outcome.failure {
+            stored["error"] = json!(code);
+        }
+        if let Err(error) = self
+            .state
+            .store
+            .append_messages(
+                &self.caller,
+                self.conversation_id,
+                &[stored],
+                usage.total_token_count.min(i32::MAX as u64) as i64,
+            )
+            .await
+        {
+            tracing::error!(error = %error, conversation = %self.conversation_id, "could not store the answer");
+        }
+
+        let mut details = json!({
+            "model": chat.model,
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+            "prompt_tokens": usage.prompt_token_count,
+            "output_tokens": usage.candidates_token_count,
+            "thoughts_tokens": usage.thoughts_token_count,
+            "total_tokens": usage.total_token_count,
+            "latency_ms": self.started.elapsed().as_millis() as u64,
+            "finish_reason": finish_reason,
+            "masked_cells": self.masked_cells,
+            "pii_policy": chat.policy.as_str(),
+            "pii_detector": self.detector,
+            "dropped_turns": self.dropped_turns,
+            "status": status,
+        });
+        if let Some((code, _)) = &outcome.failure {
+            details["error"] = json!(code);
+        }
+        if chat.audit_prompts {
+            details["prompt"] = json!(self.prompt);
+            details["answer"] = json!(outcome.answer);
+        }
+        self.state
+            .audit
+            .record(
+                &self.caller,
+                AuditEvent::new("ai.query")
+                    .resource("ai_conversation", Some(self.conversation_id))
+                    .status(if complete {
+                        AuditStatus::Success
+                    } else {
+                        AuditStatus::Failure
+                    })
+                    .details(details),
+                &self.meta,
+            )
+            .await;
+        usage
+    }
+}
+
+/// Reads Gemini's stream, relays `delta` events, and finishes the query.
+/// Runs on its own task so a client that goes away is noticed (the channel
+/// closes) and the partial answer is still stored.
+async fn relay(mut stream: crate::gemini::GeminiStream, tx: mpsc::Sender<Bytes>, query: Query) {
+    let mut outcome = Outcome {
+        answer: String::new(),
+        usage: None,
+        finish: None,
+        failure: None,
+        disconnected: false,
+    };
+    loop {
+        let next = tokio::select! {
+            () = tx.closed() => {
+                outcome.disconnected = true;
+                break;
+            }
+            next = stream.next() => next,
+        };
+        match next {
+            None => break,
+            Some(Err(error)) => {
+                let error = upstream_error(&error);
+                let (_, code) = error.status_and_code();
+                outcome.failure = Some((code, error.to_string()));
+                break;
+            }
+            Some(Ok(chunk)) => {
+                if chunk.usage.is_some() {
+                    outcome.usage = chunk.usage;
+                }
+                if let Some(reason) = chunk.blocked {
+                    outcome.finish = Some(FinishReason::Blocked);
+                    outcome.failure = Some((
+                        "prompt_blocked",
+                        format!(
+                            "Gemini declined to answer this question ({reason}); rephrase it or leave out sensitive content"
+                        ),
+                    ));
+                    break;
+                }
+                if chunk.finish.is_some() {
+                    outcome.finish = chunk.finish;
+                }
+                if !chunk.text.is_empty() {
+                    if outcome.answer.len() + chunk.text.len() > MAX_ANSWER_BYTES {
+                        outcome.failure = Some((
+                            "answer_too_large",
+                            "the answer was longer than this server accepts and was cut off"
+                                .to_owned(),
+                        ));
+                        break;
+                    }
+                    outcome.answer.push_str(&chunk.text);
+                    if tx
+                        .send(sse("delta", &DeltaEvent { text: chunk.text }))
+                        .await
+                        .is_err()
+                    {
+                        outcome.disconnected = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    drop(stream); // closes the upstream connection at once
+    if outcome.failure.is_none() && !outcome.disconnected && outcome.finish.is_none() {
+        outcome.failure = Some((
+            "upstream_truncated",
+            "Gemini's answer was cut off before it finished; try again".to_owned(),
+        ));
+    }
+    let failure = outcome.failure.clone();
+    let disconnected = outcome.disconnected;
+    let finish = outcome.finish;
+    let usage = query.finish(outcome).await;
+    if disconnected {
+        return;
+    }
+    match failure {
+        Some((code, message)) => {
+            let _ = tx
+                .send(sse("error", &json!({ "code": code, "message": message })))
+                .await;
+        }
+        None => {
+            let _ = tx
+                .send(sse(
+                    "usage",
+                    &UsageEvent {
+                        prompt_tokens: usage.prompt_token_count,
+                        output_tokens: usage.candidates_token_count,
+                        total_tokens: usage.total_token_count,
+                    },
+                ))
+                .await;
+            let _ = tx
+                .send(sse(
+                    "done",
+                    &DoneEvent {
+                        message_id: query.message_id,
+                        finish_reason: finish.map_or("other", FinishReason::as_str).to_owned(),
+                    },
+                ))
+                .await;
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountRequest {
+    pub text: String,
+    #[serde(default)]
+    pub sheet_context: Option<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenCount {
+    /// Exact, from Gemini's `countTokens`, system instruction included.
+    pub total_tokens: u64,
+    pub model: String,
+}
+
+/// Counts the tokens a question would use (Gemini `countTokens`).
+#[utoipa::path(post, path = "/api/v1/tokens/count", tag = "chat",
+    request_body = CountRequest,
+    responses((status = 200, body = TokenCount), (status = 400, body = ErrorBody),
+        (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn count_tokens(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(body): ApiJson<CountRequest>,
+) -> Result<Json<TokenCount>, AppError> {
+    let client = chat_client(&state)?;
+    let message = NewMessage {
+        text: body.text,
+        sheet_context: body.sheet_context,
+    };
+    message.validate()?;
+    let request = GenerateContentRequest {
+        contents: vec![Content::text(Some("user"), message.prompt())],
+        system_instruction: Some(Content::text(None, SYSTEM_INSTRUCTION)),
+        generation_config: None,
+    };
+    let total_tokens = client
+        .count_tokens(&state.chat.model, &request)
+        .await
+        .map_err(|e| upstream_error(&e))?;
+    Ok(Json(TokenCount {
+        total_tokens,
+        model: state.chat.model.clone(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Usage {
+    /// The UTC day the counts are for (`YYYY-MM-DD`).
+    pub date: String,
+    pub tokens_used_today: u64,
+    pub daily_token_budget: u64,
+    pub budget_left: u64,
+    /// Requests counted in the rate limit's current one-minute window.
+    pub requests_in_window: u32,
+    pub rate_limit_rpm: u32,
+    pub window_seconds: u32,
+}
+
+/// The caller's AI usage today and the limits that apply.
+#[utoipa::path(get, path = "/api/v1/usage", tag = "chat",
+    responses((status = 200, body = Usage), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn get_usage(State(state): State<AppState>, caller: Caller) -> Json<Usage> {
+    let chat = &state.chat;
+    let snapshot = chat.limiter.usage(caller.user_id).await;
+    let date = time::OffsetDateTime::now_utc().date().to_string();
+    Json(Usage {
+        date,
+        tokens_used_today: snapshot.tokens_used_today,
+        daily_token_budget: chat.daily_token_budget,
+        budget_left: chat
+            .daily_token_budget
+            .saturating_sub(snapshot.tokens_used_today),
+        requests_in_window: snapshot.requests_in_window,
+        rate_limit_rpm: chat.rate_limit_rpm,
+        window_seconds: 60,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_turns_of_one_role_are_merged() {
+        let turns = [
+            Turn {
+                role: Role::User,
+                text: "a".into(),
+            },
+            Turn {
+                role: Role::User,
+                text: "b".into(),
+            },
+            Turn {
+                role: Role::Model,
+                text: "c".into(),
+            },
+        ];
+        let contents = contents(&turns);
+        assert_eq!(contents.len(), 2);
+        assert_eq!(contents[0].parts[0].text, "a\n\nb");
+        assert_eq!(contents[1].role.as_deref(), Some("model"));
+    }
+
+    #[test]
+    fn upstream_errors_never_carry_more_than_a_status() {
+        let e = upstream_error(&GeminiError::Status {
+            code: 429,
+            status: "RESOURCE_EXHAUSTED".into(),
+            retry_after: Some(Duration::from_millis(1500)),
+        });
+        assert_eq!(e.status_and_code().1, "upstream_rate_limited");
+        let AppError::Upstream {
+            retry_after_secs, ..
+        } = e
+        else {
+            panic!()
+        };
+        assert_eq!(retry_after_secs, Some(2));
+        let e = upstream_error(&GeminiError::Timeout("first byte"));
+        assert_eq!(e.status_and_code().0, StatusCode::GATEWAY_TIMEOUT);
+    }
+
+    #[test]
+    fn sse_events_are_framed() {
+        assert_eq!(
+            sse(
+                "delta",
+                &DeltaEvent {
+                    text: "a\nb".into()
+                }
+            ),
+            Bytes::from("event: delta\ndata: {\"text\":\"a\\nb\"}\n\n")
+        );
+    }
 }

@@ -1,0 +1,507 @@
+//! The audit trail, never lost.
+//!
+//! Every event is first appended to a local journal in
+//! `DATA_DIR/audit-queue/` and fsync'ed, then delivered to the store in
+//! journal order by one worker; the position delivered so far is recorded
+//! (atomically, fsync'ed) after each delivery. When the store is
+//! unreachable, events stay in the journal and are replayed in order when it
+//! is back, also after a restart: a crash at any point loses nothing (an
+//! event delivered just before a crash may be delivered twice; each carries
+//! its own id, which the embedded store deduplicates on).
+//!
+//! Events the store refuses for good (say, a replayed token that has
+//! expired meanwhile) go to `dead-letter.jsonl` beside the journal, never
+//! nowhere. Events without a user (authentication failures) go to the store
+//! when it can hold them, else to `system-events.jsonl`.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::metrics::Metrics;
+use crate::request_meta::RequestMeta;
+use crate::store::{Store, StoreError, now_stamp};
+
+/// How often the worker retries when the store was unreachable.
+const RETRY_INTERVAL: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditStatus {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl AuditStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Success => "success",
+            AuditStatus::Failure => "failure",
+            AuditStatus::Denied => "denied",
+        }
+    }
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditEvent {
+    /// Unique per event: replays after a crash are recognisable.
+    pub id: Uuid,
+    pub action: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<Uuid>,
+    pub details: Value,
+    pub status: AuditStatus,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub occurred_at: String,
+}
+
+impl AuditEvent {
+    pub fn new(action: &str) -> AuditEvent {
+        AuditEvent {
+            id: Uuid::new_v4(),
+            action: action.to_owned(),
+            resource_type: None,
+            resource_id: None,
+            details: json!({}),
+            status: AuditStatus::Success,
+            ip_address: None,
+            user_agent: None,
+            occurred_at: now_stamp(),
+        }
+    }
+
+    pub fn resource(mut self, kind: &str, id: Option<Uuid>) -> AuditEvent {
+        self.resource_type = Some(kind.to_owned());
+        self.resource_id = id;
+        self
+    }
+
+    pub fn status(mut self, status: AuditStatus) -> AuditEvent {
+        self.status = status;
+        self
+    }
+
+    /// Merges `details` (an object) into the event's details.
+    pub fn details(mut self, details: Value) -> AuditEvent {
+        if let (Some(base), Value::Object(extra)) = (self.details.as_object_mut(), details) {
+            base.extend(extra);
+        }
+        self
+    }
+
+    fn with_meta(mut self, meta: &RequestMeta) -> AuditEvent {
+        self.ip_address = meta.ip.clone();
+        self.user_agent = meta.user_agent.clone();
+        if let Some(details) = self.details.as_object_mut() {
+            if !meta.request_id.is_empty() {
+                details.insert("request_id".into(), json!(meta.request_id));
+            }
+            details.insert("event_id".into(), json!(self.id));
+            details.insert("occurred_at".into(), json!(self.occurred_at));
+        }
+        self
+    }
+}
+
+/// Who an event belongs to, as kept in the journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct JournalCaller {
+    user_id: Uuid,
+    email: Option<String>,
+    claims: Value,
+    /// Only kept when the store needs it to write in the user's name.
+    token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    caller: Option<JournalCaller>,
+    event: AuditEvent,
+}
+
+impl Entry {
+    fn caller(&self) -> Option<Caller> {
+        self.caller.as_ref().map(|c| Caller {
+            user_id: c.user_id,
+            email: c.email.clone(),
+            claims: c.claims.clone(),
+            token: c.token.clone().map(SecretString::from),
+        })
+    }
+}
+
+/// The journal files: `journal-<generation>.jsonl`, and `state` holding
+/// `<generation> <offset>`: everything before it has been delivered.
+struct Journal {
+    dir: PathBuf,
+    generation: u64,
+    append: Option<File>,
+}
+
+fn journal_name(generation: u64) -> String {
+    format!("journal-{generation:020}.jsonl")
+}
+
+fn open_private(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+impl Journal {
+    fn open(dir: PathBuf) -> anyhow::Result<Journal> {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut journal = Journal {
+            dir,
+            generation: 0,
+            append: None,
+        };
+        let (delivered_gen, _) = journal.state()?;
+        let newest = journal
+            .generations()?
+            .into_iter()
+            .max()
+            .unwrap_or(delivered_gen);
+        journal.generation = newest.max(delivered_gen);
+        // Files of delivered generations are left only by a crash mid-rotation.
+        for generation in journal.generations()? {
+            if generation < delivered_gen {
+                let _ = std::fs::remove_file(journal.dir.join(journal_name(generation)));
+            }
+        }
+        Ok(journal)
+    }
+
+    fn generations(&self) -> anyhow::Result<Vec<u64>> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&self.dir)? {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(generation) = name
+                .strip_prefix("journal-")
+                .and_then(|rest| rest.strip_suffix(".jsonl"))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                found.push(generation);
+            }
+        }
+        found.sort_unstable();
+        Ok(found)
+    }
+
+    fn state(&self) -> anyhow::Result<(u64, u64)> {
+        match std::fs::read_to_string(self.dir.join("state")) {
+            Ok(text) => {
+                let mut parts = text.split_whitespace().map(str::parse::<u64>);
+                match (parts.next(), parts.next()) {
+                    (Some(Ok(g)), Some(Ok(o))) => Ok((g, o)),
+                    _ => anyhow::bail!("audit queue state file is corrupt: {text:?}"),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((0, 0)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn set_state(&self, generation: u64, offset: u64) -> anyhow::Result<()> {
+        let tmp = self.dir.join("state.tmp");
+        {
+            let mut file = File::create(&tmp)?;
+            write!(file, "{generation} {offset}")?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&tmp, self.dir.join("state"))?;
+        sync_dir(&self.dir)?;
+        Ok(())
+    }
+
+    fn append(&mut self, entry: &Entry) -> anyhow::Result<()> {
+        let mut line = serde_json::to_vec(entry)?;
+        line.push(b'\n');
+        if self.append.is_none() {
+            let path = self.dir.join(journal_name(self.generation));
+            let created = !path.exists();
+            self.append = Some(open_private(&path)?);
+            if created {
+                sync_dir(&self.dir)?;
+            }
+        }
+        let file = self.append.as_mut().expect("opened above");
+        file.write_all(&line)?;
+        file.sync_data()?;
+        Ok(())
+    }
+
+    /// Entries not yet delivered, in order, each with the position to
+    /// record once it is delivered.
+    fn pending(&self) -> anyhow::Result<Vec<(u64, u64, Entry)>> {
+        let (delivered_gen, delivered_offset) = self.state()?;
+        let mut out = Vec::new();
+        for generation in self.generations()? {
+            if generation < delivered_gen {
+                continue;
+            }
+            let mut file = File::open(self.dir.join(journal_name(generation)))?;
+            let mut offset = if generation == delivered_gen {
+                delivered_offset
+            } else {
+                0
+            };
+            file.seek(SeekFrom::Start(offset))?;
+            let mut reader = BufReader::new(file);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = reader.read_until(b'\n', &mut line)?;
+                if n == 0 || line.last() != Some(&b'\n') {
+                    // A torn last line (crash mid-append) was never acknowledged.
+                    break;
+                }
+                offset += n as u64;
+                match serde_json::from_slice::<Entry>(&line) {
+                    Ok(entry) => out.push((generation, offset, entry)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "skipping an unreadable audit journal line")
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Once everything is delivered, starts a new, empty generation.
+    fn rotate_if_drained(&mut self) -> anyhow::Result<()> {
+        let (delivered_gen, delivered_offset) = self.state()?;
+        if delivered_gen != self.generation {
+            return Ok(());
+        }
+        let path = self.dir.join(journal_name(self.generation));
+        let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if len == 0 || len != delivered_offset {
+            return Ok(());
+        }
+        self.generation += 1;
+        self.append = None;
+        self.set_state(self.generation, 0)?;
+        let _ = std::fs::remove_file(path);
+        Ok(())
+    }
+
+    fn append_to(&self, name: &str, value: &Value) -> anyhow::Result<()> {
+        let mut file = open_private(&self.dir.join(name))?;
+        let mut line = serde_json::to_vec(value)?;
+        line.push(b'\n');
+        file.write_all(&line)?;
+        file.sync_data()?;
+        Ok(())
+    }
+}
+
+pub struct Auditor {
+    store: Arc<dyn Store>,
+    journal: Arc<Mutex<Journal>>,
+    deliver: tokio::sync::Mutex<()>,
+    wake: Notify,
+    metrics: Metrics,
+}
+
+async fn blocking<T: Send + 'static>(
+    journal: &Arc<Mutex<Journal>>,
+    f: impl FnOnce(&mut Journal) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let journal = journal.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut journal = journal
+            .lock()
+            .map_err(|_| anyhow::anyhow!("audit journal lock poisoned"))?;
+        f(&mut journal)
+    })
+    .await?
+}
+
+impl Auditor {
+    pub fn open(
+        data_dir: &Path,
+        store: Arc<dyn Store>,
+        metrics: Metrics,
+    ) -> anyhow::Result<Auditor> {
+        let journal = Journal::open(data_dir.join("audit-queue"))?;
+        Ok(Auditor {
+            store,
+            journal: Arc::new(Mutex::new(journal)),
+            deliver: tokio::sync::Mutex::new(()),
+            wake: Notify::new(),
+            metrics,
+        })
+    }
+
+    /// Delivers queued events in the background: at once, when woken, and
+    /// every few seconds while the store is unreachable.
+    pub fn spawn_worker(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let weak = Arc::downgrade(self);
+        runtime.spawn(async move {
+            loop {
+                let Some(auditor) = weak.upgrade() else {
+                    return;
+                };
+                let delivered = auditor.flush().await;
+                let wait = async {
+                    if delivered {
+                        auditor.wake.notified().await
+                    } else {
+                        tokio::time::sleep(RETRY_INTERVAL).await
+                    }
+                };
+                // Time out now and then so a dropped auditor ends the task.
+                let _ = tokio::time::timeout(RETRY_INTERVAL * 6, wait).await;
+            }
+        });
+    }
+
+    /// Records an event of `caller`.
+    pub async fn record(&self, caller: &Caller, event: AuditEvent, meta: &RequestMeta) {
+        let entry = Entry {
+            caller: Some(JournalCaller {
+                user_id: caller.user_id,
+                email: caller.email.clone(),
+                claims: caller.claims.clone(),
+                token: if self.store.needs_caller_token() {
+                    caller.token.as_ref().map(|t| t.expose_secret().to_owned())
+                } else {
+                    None
+                },
+            }),
+            event: event.with_meta(meta),
+        };
+        self.enqueue(entry).await;
+    }
+
+    /// Records an event that belongs to no user (an authentication failure).
+    pub async fn record_system(&self, event: AuditEvent, meta: &RequestMeta) {
+        let event = event.with_meta(meta);
+        if self.store.stores_system_events() {
+            self.enqueue(Entry {
+                caller: None,
+                event,
+            })
+            .await;
+        } else {
+            let value = json!({ "event": event });
+            if let Err(error) = blocking(&self.journal, move |j| {
+                j.append_to("system-events.jsonl", &value)
+            })
+            .await
+            {
+                tracing::error!(error = %error, "cannot write a system audit event");
+            }
+        }
+    }
+
+    async fn enqueue(&self, entry: Entry) {
+        self.metrics.audit_event(&entry.event.action);
+        let action = entry.event.action.clone();
+        let appended = blocking(&self.journal, {
+            let entry = entry.clone();
+            move |j| j.append(&entry)
+        })
+        .await;
+        match appended {
+            Ok(()) => self.wake.notify_one(),
+            Err(error) => {
+                // The disk refused: deliver directly rather than drop it.
+                tracing::error!(error = %error, action = %action, "cannot append to the audit journal");
+                let caller = entry.caller();
+                if let Err(e) = self.store.log_event(caller.as_ref(), &entry.event).await {
+                    tracing::error!(error = %e, event = ?entry.event, "audit event could not be recorded");
+                }
+            }
+        }
+    }
+
+    /// Delivers everything queued, in order. True when the queue is empty.
+    pub async fn flush(&self) -> bool {
+        let _one_at_a_time = self.deliver.lock().await;
+        loop {
+            let pending = match blocking(&self.journal, |j| j.pending()).await {
+                Ok(p) => p,
+                Err(error) => {
+                    tracing::error!(error = %error, "cannot read the audit journal");
+                    return false;
+                }
+            };
+            self.metrics.audit_queue_depth(pending.len());
+            if pending.is_empty() {
+                if let Err(error) = blocking(&self.journal, |j| j.rotate_if_drained()).await {
+                    tracing::error!(error = %error, "cannot rotate the audit journal");
+                }
+                return true;
+            }
+            for (generation, offset, entry) in pending {
+                let caller = entry.caller();
+                match self.store.log_event(caller.as_ref(), &entry.event).await {
+                    Ok(()) => {}
+                    Err(StoreError::Unavailable(reason)) => {
+                        tracing::warn!(reason = %reason, "store unreachable; audit events stay queued");
+                        return false;
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, event_id = %entry.event.id,
+                            "the store refused an audit event; kept in dead-letter.jsonl");
+                        let value = json!({ "error": error.to_string(), "event": entry.event,
+                            "user_id": caller.as_ref().map(|c| c.user_id) });
+                        if let Err(e) = blocking(&self.journal, move |j| {
+                            j.append_to("dead-letter.jsonl", &value)
+                        })
+                        .await
+                        {
+                            tracing::error!(error = %e, "cannot write the audit dead letter; will retry");
+                            return false;
+                        }
+                    }
+                }
+                if let Err(error) =
+                    blocking(&self.journal, move |j| j.set_state(generation, offset)).await
+                {
+                    tracing::error!(error = %error, "cannot record audit delivery");
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Events waiting for the store.
+    pub async fn queued(&self) -> usize {
+        blocking(&self.journal, |j| j.pending())
+            .await
+            .map(|p| p.len())
+            .unwrap_or(0)
+    }
+}

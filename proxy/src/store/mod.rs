@@ -1,0 +1,112 @@
+//! Persistence behind one interface, with two implementations: Supabase
+//! through PostgREST with the caller's own token (so RLS applies), and an
+//! embedded SQLite database in `DATA_DIR` for the zero-configuration run.
+//! Both give the same API behaviour and the same per-user isolation; one
+//! behavioural suite (`tests/src/store_suite.rs`) runs against both.
+
+pub mod model;
+pub mod postgrest;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::audit::AuditEvent;
+use crate::auth::Caller;
+pub use model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A position in a list: everything strictly after (older than) this row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<KeysetCursor>,
+    /// Rows wanted; stores return up to `limit + 1` so callers see whether
+    /// there is more.
+    pub limit: usize,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgrest`, for logs and `/health/store`.
+    fn kind(&self) -> &'static str;
+    /// Whether audit events need the caller's token to be written later.
+    fn needs_caller_token(&self) -> bool;
+    /// Whether events without a user (auth failures) can be stored.
+    fn stores_system_events(&self) -> bool;
+
+    async fn health(&self) -> StoreResult<()>;
+
+    /// The caller's profile, created from the token's claims on first call
+    /// where the store creates profiles (Supabase creates them on sign-up).
+    async fn profile(&self, caller: &Caller) -> StoreResult<Profile>;
+    async fn update_profile(&self, caller: &Caller, patch: &ProfilePatch) -> StoreResult<Profile>;
+
+    async fn create_sheet(&self, caller: &Caller, sheet: &NewSheet) -> StoreResult<Sheet>;
+    async fn list_sheets(
+        &self,
+        caller: &Caller,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<SheetSummary>>;
+    async fn get_sheet(&self, caller: &Caller, id: Uuid) -> StoreResult<Sheet>;
+    async fn delete_sheet(&self, caller: &Caller, id: Uuid) -> StoreResult<()>;
+
+    async fn create_conversation(
+        &self,
+        caller: &Caller,
+        conversation: &NewConversation,
+    ) -> StoreResult<Conversation>;
+    async fn list_conversations(
+        &self,
+        caller: &Caller,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<ConversationSummary>>;
+    async fn get_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<Conversation>;
+    async fn update_conversation(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        patch: &ConversationPatch,
+    ) -> StoreResult<Conversation>;
+    async fn delete_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<()>;
+    /// Appends chat messages to one of the caller's conversations and adds
+    /// `tokens` to its `total_tokens`.
+    async fn append_messages(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        messages: &[Value],
+        tokens: i64,
+    ) -> StoreResult<()>;
+
+    /// Writes one audit row: for `caller`, or a system event when `None`.
+    async fn log_event(&self, caller: Option<&Caller>, event: &AuditEvent) -> StoreResult<()>;
+    /// The caller's audit rows, or everyone's for a super admin.
+    async fn list_audit(
+        &self,
+        caller: &Caller,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Everything stored about the caller (GDPR access and portability).
+    async fn export(&self, caller: &Caller) -> StoreResult<Value>;
+}

@@ -1,0 +1,448 @@
+//! A Gemini stand-in speaking the documented REST and SSE formats of
+//! `generativelanguage.googleapis.com/v1beta`, with scripted behaviours.
+//!
+//! - `GET /v1beta/models/{model}` → a `Model` (`name`, `inputTokenLimit`,
+//!   `outputTokenLimit`, …), or 404 `NOT_FOUND` for an unknown model.
+//! - `POST /v1beta/models/{model}:countTokens` with `{"generateContentRequest":
+//!   {model, contents, systemInstruction?}}` (or bare `contents`) →
+//!   `{"totalTokens": n}`, n = whitespace-separated words of every text part.
+//! - `POST /v1beta/models/{model}:streamGenerateContent?alt=sse` → `data:`
+//!   lines, each a whole `GenerateContentResponse`, separated by `\r\n\r\n`,
+//!   ending when the body closes; what happens is taken from a queue of
+//!   [`Behaviour`]s, one per call (a normal answer when the queue is empty).
+//!
+//! Every call needs `x-goog-api-key` (403 `PERMISSION_DENIED` otherwise);
+//! errors are `{"error": {"code", "message", "status", "details"?}}`.
+
+// Errors here are finished HTTP responses of a test server: their size
+// does not matter.
+#![allow(clippy::result_large_err)]
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+
+pub const MODEL: &str = "gemini-flash-latest";
+pub const KEY: &str = "test-gemini-key-0123456789";
+
+/// What one `streamGenerateContent` call does.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// The answer in these pieces, `finishReason: STOP`, usage on the last chunk.
+    Answer(Vec<String>),
+    /// Waits before the status line (a slow first byte), then answers.
+    SlowFirstByte(Duration, Vec<String>),
+    /// 429 `RESOURCE_EXHAUSTED`, with `RetryInfo.retryDelay` when given (`"0.2s"`).
+    TooMany(Option<String>),
+    /// An HTTP error status (500, 503, 400, 403, 404 …) with Google's body.
+    Status(u16),
+    /// Sends these pieces, then half an event, then closes the body.
+    Truncated(Vec<String>),
+    /// `promptFeedback.blockReason: SAFETY`, no candidates.
+    PromptBlocked,
+    /// A first piece, then `finishReason: SAFETY`.
+    SafetyStop(String),
+    /// This many bytes of answer in 16 KiB pieces, then `STOP`.
+    Oversized(usize),
+    /// One piece, then silence until the client goes away.
+    Hang(String),
+    /// An error chunk in the stream (HTTP 200) after one piece.
+    ErrorChunk(String),
+}
+
+#[derive(Default)]
+struct Inner {
+    script: Mutex<VecDeque<Behaviour>>,
+    /// Bodies of the generate calls, in order.
+    requests: Mutex<Vec<Value>>,
+    calls: AtomicUsize,
+    model_fetches: AtomicUsize,
+    models_down: AtomicBool,
+    disconnected: AtomicUsize,
+    notify: Notify,
+}
+
+/// A running stand-in; stops when dropped.
+pub struct GeminiStandIn {
+    pub url: String,
+    inner: Arc<Inner>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for GeminiStandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn error_body(code: u16, status: &str, message: &str, details: Option<Value>) -> Response {
+    let mut error = json!({ "code": code, "message": message, "status": status });
+    if let Some(details) = details {
+        error["details"] = details;
+    }
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(json!({ "error": error })),
+    )
+        .into_response()
+}
+
+fn status_name(code: u16) -> &'static str {
+    match code {
+        400 => "INVALID_ARGUMENT",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        429 => "RESOURCE_EXHAUSTED",
+        500 => "INTERNAL",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        _ => "UNKNOWN",
+    }
+}
+
+fn authorised(headers: &HeaderMap, query: &Option<String>) -> Result<(), Response> {
+    if query.as_deref().unwrap_or("").contains("key=") {
+        return Err(error_body(
+            400,
+            "INVALID_ARGUMENT",
+            "the key must not be in the URL in these tests",
+            None,
+        ));
+    }
+    match headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()) {
+        Some(KEY) => Ok(()),
+        _ => Err(error_body(
+            403,
+            "PERMISSION_DENIED",
+            "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+            None,
+        )),
+    }
+}
+
+fn words(value: &Value) -> u64 {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match (k.as_str(), v) {
+                ("text", Value::String(s)) => s.split_whitespace().count() as u64,
+                _ => words(v),
+            })
+            .sum(),
+        Value::Array(items) => items.iter().map(words).sum(),
+        _ => 0,
+    }
+}
+
+fn chunk(text: &str, finish: Option<&str>, usage: Option<(u64, u64)>) -> Bytes {
+    let mut candidate = json!({
+        "content": { "parts": [{ "text": text }], "role": "model" },
+        "index": 0
+    });
+    if let Some(finish) = finish {
+        candidate["finishReason"] = json!(finish);
+    }
+    let mut response = json!({
+        "candidates": [candidate],
+        "modelVersion": MODEL,
+        "responseId": "stand-in"
+    });
+    if let Some((prompt, output)) = usage {
+        // A thinking model: totalTokenCount includes thoughtsTokenCount.
+        response["usageMetadata"] = json!({
+            "promptTokenCount": prompt,
+            "candidatesTokenCount": output,
+            "thoughtsTokenCount": 3,
+            "totalTokenCount": prompt + output + 3
+        });
+    }
+    Bytes::from(format!("data: {response}\r\n\r\n"))
+}
+
+/// An SSE body fed by a task; `Err` from `send` means the client left.
+fn sse_response(rx: mpsc::Receiver<Bytes>) -> Response {
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
+    }));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(body)
+        .unwrap()
+}
+
+async fn send_answer(tx: &mpsc::Sender<Bytes>, pieces: &[String], prompt: u64) {
+    let output: u64 = pieces
+        .iter()
+        .map(|p| p.split_whitespace().count() as u64)
+        .sum();
+    for (i, piece) in pieces.iter().enumerate() {
+        let last = i + 1 == pieces.len();
+        let bytes = chunk(
+            piece,
+            last.then_some("STOP"),
+            last.then_some((prompt, output)),
+        );
+        if tx.send(bytes).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn generate(
+    State(inner): State<Arc<Inner>>,
+    Path(target): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = authorised(&headers, &query) {
+        return response;
+    }
+    let Some((model, method)) = target.split_once(':') else {
+        return error_body(404, "NOT_FOUND", "unknown method", None);
+    };
+    if model != MODEL {
+        return error_body(
+            404,
+            "NOT_FOUND",
+            &format!("models/{model} is not found"),
+            None,
+        );
+    }
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload", None),
+    };
+    match method {
+        "countTokens" => {
+            let total = match body.get("generateContentRequest") {
+                Some(request) => words(request),
+                None => words(&body["contents"]),
+            };
+            axum::Json(json!({ "totalTokens": total, "promptTokensDetails": [
+                { "modality": "TEXT", "tokenCount": total }
+            ]}))
+            .into_response()
+        }
+        "streamGenerateContent" => {
+            if query.as_deref() != Some("alt=sse") {
+                return error_body(400, "INVALID_ARGUMENT", "these tests use alt=sse", None);
+            }
+            let prompt = words(&body);
+            inner.requests.lock().unwrap().push(body);
+            inner.calls.fetch_add(1, Ordering::SeqCst);
+            let behaviour = inner
+                .script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| Behaviour::Answer(vec!["Hello".into(), " there".into()]));
+            stream(inner.clone(), behaviour, prompt).await
+        }
+        _ => error_body(404, "NOT_FOUND", "unknown method", None),
+    }
+}
+
+async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Response {
+    let (tx, rx) = mpsc::channel::<Bytes>(8);
+    match behaviour {
+        Behaviour::TooMany(delay) => {
+            let details = delay.map(|d| {
+                json!([
+                    { "@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [] },
+                    { "@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d }
+                ])
+            });
+            return error_body(
+                429,
+                "RESOURCE_EXHAUSTED",
+                "You exceeded your current quota (prompt: secret)",
+                details,
+            );
+        }
+        Behaviour::Status(code) => {
+            return error_body(code, status_name(code), "upstream failure detail", None);
+        }
+        Behaviour::SlowFirstByte(wait, pieces) => {
+            tokio::time::sleep(wait).await;
+            tokio::spawn(async move { send_answer(&tx, &pieces, prompt).await });
+        }
+        Behaviour::Answer(pieces) => {
+            tokio::spawn(async move { send_answer(&tx, &pieces, prompt).await });
+        }
+        Behaviour::Truncated(pieces) => {
+            tokio::spawn(async move {
+                for piece in &pieces {
+                    if tx.send(chunk(piece, None, None)).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = tx
+                    .send(Bytes::from_static(b"data: {\"candidates\": [{\"content\""))
+                    .await;
+            });
+        }
+        Behaviour::PromptBlocked => {
+            let body = json!({
+                "promptFeedback": { "blockReason": "SAFETY", "safetyRatings": [
+                    { "category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH" }
+                ]},
+                "usageMetadata": { "promptTokenCount": prompt, "totalTokenCount": prompt },
+                "modelVersion": MODEL
+            });
+            tokio::spawn(async move {
+                let _ = tx.send(Bytes::from(format!("data: {body}\r\n\r\n"))).await;
+            });
+        }
+        Behaviour::SafetyStop(piece) => {
+            tokio::spawn(async move {
+                let _ = tx.send(chunk(&piece, None, None)).await;
+                let _ = tx.send(chunk("", Some("SAFETY"), Some((prompt, 1)))).await;
+            });
+        }
+        Behaviour::Oversized(bytes) => {
+            tokio::spawn(async move {
+                let piece = "x".repeat(16 * 1024);
+                let mut sent = 0;
+                while sent < bytes {
+                    if tx.send(chunk(&piece, None, None)).await.is_err() {
+                        return;
+                    }
+                    sent += piece.len();
+                }
+                let _ = tx.send(chunk("", Some("STOP"), Some((prompt, 1)))).await;
+            });
+        }
+        Behaviour::Hang(piece) => {
+            tokio::spawn(async move {
+                let _ = tx.send(chunk(&piece, None, None)).await;
+                tx.closed().await;
+                inner.disconnected.fetch_add(1, Ordering::SeqCst);
+                inner.notify.notify_waiters();
+            });
+        }
+        Behaviour::ErrorChunk(piece) => {
+            tokio::spawn(async move {
+                let _ = tx.send(chunk(&piece, None, None)).await;
+                let error = json!({ "error": {
+                    "code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"
+                }});
+                let _ = tx.send(Bytes::from(format!("data: {error}\r\n\r\n"))).await;
+            });
+        }
+    }
+    sse_response(rx)
+}
+
+async fn model_get(
+    State(inner): State<Arc<Inner>>,
+    Path(model): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = authorised(&headers, &query) {
+        return response;
+    }
+    inner.model_fetches.fetch_add(1, Ordering::SeqCst);
+    if inner.models_down.load(Ordering::SeqCst) {
+        return error_body(
+            503,
+            "UNAVAILABLE",
+            "The service is currently unavailable.",
+            None,
+        );
+    }
+    if model != MODEL {
+        return error_body(
+            404,
+            "NOT_FOUND",
+            &format!("models/{model} is not found"),
+            None,
+        );
+    }
+    axum::Json(json!({
+        "name": format!("models/{MODEL}"),
+        "baseModelId": MODEL,
+        "version": "stand-in",
+        "displayName": "Gemini Flash Latest (stand-in)",
+        "description": "A test double.",
+        "inputTokenLimit": 1_048_576,
+        "outputTokenLimit": 65_536,
+        "supportedGenerationMethods": ["generateContent", "countTokens", "streamGenerateContent"],
+        "temperature": 1.0,
+        "topP": 0.95,
+        "topK": 64,
+        "maxTemperature": 2.0,
+        "thinking": true
+    }))
+    .into_response()
+}
+
+impl GeminiStandIn {
+    pub async fn start() -> GeminiStandIn {
+        let inner = Arc::new(Inner::default());
+        let app = Router::new()
+            .route("/v1beta/models/{target}", post(generate).get(model_get))
+            .with_state(inner.clone());
+        // `{target}` holds `model:method` for POST and the model for GET.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        GeminiStandIn {
+            url: format!("http://{addr}"),
+            inner,
+            task,
+        }
+    }
+
+    /// Queues behaviours for the next generate calls.
+    pub fn script(&self, behaviours: impl IntoIterator<Item = Behaviour>) {
+        self.inner.script.lock().unwrap().extend(behaviours);
+    }
+
+    /// `models.get` answers 503 while this is set.
+    pub fn set_models_down(&self, down: bool) {
+        self.inner.models_down.store(down, Ordering::SeqCst);
+    }
+
+    pub fn calls(&self) -> usize {
+        self.inner.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn model_fetches(&self) -> usize {
+        self.inner.model_fetches.load(Ordering::SeqCst)
+    }
+
+    /// The generate request bodies received so far.
+    pub fn requests(&self) -> Vec<Value> {
+        self.inner.requests.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `limit`) until a `Hang` stream's client has gone away.
+    pub async fn wait_disconnected(&self, count: usize, limit: Duration) -> bool {
+        tokio::time::timeout(limit, async {
+            loop {
+                let notified = self.inner.notify.notified();
+                if self.inner.disconnected.load(Ordering::SeqCst) >= count {
+                    return;
+                }
+                notified.await;
+            }
+        })
+        .await
+        .is_ok()
+    }
+}
