@@ -6,9 +6,11 @@ started=$(date +%s)
 
 step "machine setup"
 # chromium: the end-to-end test; libxml2-utils: xmllint
-# for the manifest schema check.
-apt_ensure chromium libxml2-utils
+# for the manifest schema check; cmake, g++: the reference Gemini tokenizer
+# (C++ SentencePiece) that the token-count tests compare against.
+apt_ensure chromium libxml2-utils cmake g++
 ensure_pg_running
+ensure_redis_running
 ensure_node_modules "$ROOT/addin"
 ensure_node_modules "$ROOT/tests/e2e"
 

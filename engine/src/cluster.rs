@@ -300,7 +300,9 @@ pub fn check_dependency(
                 column: b,
                 before,
                 after: target,
-                reason: format!("most rows with the same {a_name} have this {b_name}"),
+                reason: std::borrow::Cow::Owned(format!(
+                    "most rows with the same {a_name} have this {b_name}"
+                )),
                 confidence: (share * 100.0).round() / 100.0,
             });
         }

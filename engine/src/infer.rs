@@ -8,7 +8,7 @@
 //! decides; the minority is read in its own convention when it has an
 //! unambiguous one, and reported as non-conforming otherwise.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ use crate::parse::{
     is_url, parse_bool, parse_date, parse_number, placeholder_kind,
 };
 use crate::profile::ColumnType;
-use crate::table::{Cell, Column};
+use crate::table::{Cell, Column, FastMap};
 
 /// What a column holds and the conventions it is written in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,11 +89,14 @@ fn judged(cell: Cell, confidence: f64, note: &'static str) -> Reading {
 
 impl ColumnAnalysis {
     pub fn is_missing_token(&self, text: &str) -> bool {
-        !self.missing_tokens.is_empty()
-            && self
-                .missing_tokens
-                .binary_search(&text.trim().to_lowercase())
-                .is_ok()
+        if self.missing_tokens.is_empty() {
+            return false;
+        }
+        let mut buffer = [0u8; 32];
+        let lower = crate::parse::text::lowercase(text.trim(), &mut buffer);
+        self.missing_tokens
+            .binary_search_by(|token| token.as_str().cmp(&lower))
+            .is_ok()
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -170,10 +173,11 @@ struct Evidence<'a> {
     emails: usize,
     urls: usize,
     phones: usize,
-    texts: Vec<&'a str>,
+    /// Distinct texts with how many cells hold each.
+    texts: Vec<(&'a str, usize)>,
     /// Texts that read as numbers, kept in case the column turns out to
     /// hold codes (zip codes, account numbers with leading zeros).
-    numeric_texts: Vec<&'a str>,
+    numeric_texts: Vec<(&'a str, usize)>,
 }
 
 /// Numbers in this range read as dates 1927-05-18 … 2173-10-14.
@@ -188,6 +192,9 @@ fn looks_like_date_header(name: &str) -> bool {
 
 pub fn analyze_column(column: &Column) -> ColumnAnalysis {
     let mut ev = Evidence::default();
+    // Distinct trimmed texts in order of first appearance, with counts.
+    let mut distinct: Vec<(&str, usize)> = Vec::new();
+    let mut seen: FastMap<&str, usize> = FastMap::default();
     for cell in &column.cells {
         match cell {
             Cell::Empty | Cell::Error(_) => {}
@@ -205,8 +212,24 @@ pub fn analyze_column(column: &Column) -> ColumnAnalysis {
             Cell::DateTime(n) if n.fract() == 0.0 => ev.native_dates += 1,
             Cell::DateTime(_) => ev.native_datetimes += 1,
             Cell::Duration(_) => ev.durations += 1,
-            Cell::Text(t) => scan_text(t.trim(), &mut ev),
+            Cell::Text(t) => {
+                let t = t.trim();
+                if !t.is_empty() {
+                    let next = distinct.len();
+                    let index = *seen.entry(t).or_insert(next);
+                    if index == next {
+                        distinct.push((t, 0));
+                    }
+                    distinct[index].1 += 1;
+                }
+            }
         }
+    }
+    drop(seen);
+    // Every text is read once however many cells repeat it (categories,
+    // placeholders, dates): the evidence only counts.
+    for &(t, n) in &distinct {
+        scan_text(t, n, &mut ev);
     }
     // Leading zeros on a tenth of the numbers: the column holds codes, and
     // turning `02134` into 2134 would destroy them.
@@ -224,13 +247,14 @@ pub fn analyze_column(column: &Column) -> ColumnAnalysis {
         let codes = ev
             .numeric_texts
             .iter()
-            .filter(|t| parse_number(t).is_some_and(|n| n.leading_zero));
+            .filter(|(t, _)| parse_number(t).is_some_and(|n| n.leading_zero));
         ev.texts.extend(codes);
     }
-    decide(column, &ev)
+    decide(column, &distinct, &ev)
 }
 
-fn scan_text<'a>(t: &'a str, ev: &mut Evidence<'a>) {
+/// Counts what the trimmed text `t`, held by `n` cells, says.
+fn scan_text<'a>(t: &'a str, n: usize, ev: &mut Evidence<'a>) {
     if t.is_empty() {
         return;
     }
@@ -238,68 +262,68 @@ fn scan_text<'a>(t: &'a str, ev: &mut Evidence<'a>) {
         ev.placeholders
             .entry(t.to_lowercase())
             .or_insert((kind, 0))
-            .1 += 1;
+            .1 += n;
         return;
     }
     if parse_bool(t).is_some() {
-        ev.text_bools += 1;
+        ev.text_bools += n;
         return;
     }
     if let Some(token) = parse_number(t) {
-        ev.numeric_texts.push(t);
+        ev.numeric_texts.push((t, n));
         if token.leading_zero {
-            ev.leading_zero += 1;
+            ev.leading_zero += n;
             return;
         }
-        ev.text_numbers += 1;
+        ev.text_numbers += n;
         for locale in NumberLocale::ALL {
             if token.is_valid_in(locale) {
-                ev.locale_valid[locale as usize] += 1;
+                ev.locale_valid[locale as usize] += n;
             }
         }
         if let Some(v) = token.unambiguous_value() {
             if v == 0.0 || v == 1.0 {
-                ev.zero_one += 1;
+                ev.zero_one += n;
             }
             if v.fract() == 0.0 && SERIAL_RANGE.contains(&v) && !token.grouped {
-                ev.serial_range += 1;
+                ev.serial_range += n;
             }
         }
         if token.percent {
-            ev.percent += 1;
+            ev.percent += n;
         }
         if let Some(c) = token.currency {
-            *ev.currencies.entry(c).or_default() += 1;
+            *ev.currencies.entry(c).or_default() += n;
         }
         if let Some(u) = token.unit {
-            *ev.units.entry(u.to_lowercase()).or_default() += 1;
+            *ev.units.entry(u.to_lowercase()).or_default() += n;
         }
         return;
     }
     if let Some(token) = parse_date(t) {
         match token.kind {
-            TemporalKind::Date => ev.dates += 1,
-            TemporalKind::DateTime => ev.datetimes += 1,
-            TemporalKind::Time => ev.times += 1,
+            TemporalKind::Date => ev.dates += n,
+            TemporalKind::DateTime => ev.datetimes += n,
+            TemporalKind::Time => ev.times += n,
         }
         match token.evidence() {
-            Some(DateOrder::Dmy) => ev.dmy += 1,
-            Some(DateOrder::Mdy) => ev.mdy += 1,
+            Some(DateOrder::Dmy) => ev.dmy += n,
+            Some(DateOrder::Mdy) => ev.mdy += n,
             None => {}
         }
         if token.dotted {
-            ev.dotted += 1;
+            ev.dotted += n;
         }
         return;
     }
     if is_email(t) {
-        ev.emails += 1;
+        ev.emails += n;
     } else if is_url(t) {
-        ev.urls += 1;
+        ev.urls += n;
     } else if is_phone(t) {
-        ev.phones += 1;
+        ev.phones += n;
     } else {
-        ev.texts.push(t);
+        ev.texts.push((t, n));
     }
 }
 
@@ -315,7 +339,7 @@ enum Family {
     Text,
 }
 
-fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
+fn decide(column: &Column, distinct: &[(&str, usize)], ev: &Evidence) -> ColumnAnalysis {
     let numbers = ev.native_numbers + ev.text_numbers;
     let temporal_text = ev.dates + ev.datetimes + ev.times;
     let temporal_native = ev.native_dates + ev.native_datetimes + ev.native_times;
@@ -341,7 +365,7 @@ fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
         (Family::Email, ev.emails),
         (Family::Url, ev.urls),
         (Family::Phone, ev.phones),
-        (Family::Text, ev.texts.len()),
+        (Family::Text, ev.texts.iter().map(|&(_, n)| n).sum()),
     ];
     let (family, best) =
         candidates.into_iter().fold(
@@ -409,7 +433,7 @@ fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
     }
 
     match family {
-        Family::Numeric if best > 0 => refine_numeric(column, ev, &mut analysis),
+        Family::Numeric if best > 0 => refine_numeric(column, distinct, ev, &mut analysis),
         Family::Temporal if best > 0 => {
             analysis.kind = if ev.times + ev.native_times == temporal {
                 ColumnType::Time
@@ -443,7 +467,12 @@ fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
     analysis
 }
 
-fn refine_numeric(column: &Column, ev: &Evidence, analysis: &mut ColumnAnalysis) {
+fn refine_numeric(
+    column: &Column,
+    distinct: &[(&str, usize)],
+    ev: &Evidence,
+    analysis: &mut ColumnAnalysis,
+) {
     let numbers = ev.native_numbers + ev.text_numbers;
     let currency_cells: usize = ev.currencies.values().sum();
     let unit_cells: usize = ev.units.values().sum();
@@ -454,28 +483,28 @@ fn refine_numeric(column: &Column, ev: &Evidence, analysis: &mut ColumnAnalysis)
     let locale = analysis.number_locale.unwrap_or(NumberLocale::CommaPoint);
     let (mut integral, mut plain_fractions, mut plain, mut points, mut percents) =
         (true, true, 0usize, 0usize, 0usize);
-    for cell in &column.cells {
-        let (v, percent, decimal_written) = match cell {
-            Cell::Number(n) => (*n, false, false),
-            Cell::Text(t) => match parse_number(t) {
-                Some(token) if !token.leading_zero => match token.value_preferring(locale) {
-                    Some(v) => (v, token.percent, t.contains(locale.decimal())),
-                    None => continue,
-                },
-                _ => continue,
-            },
-            _ => continue,
-        };
+    // Native numbers, then each distinct text once with its cell count.
+    let natives = column.cells.iter().filter_map(|cell| match cell {
+        Cell::Number(n) => Some(((*n, false, false), 1)),
+        _ => None,
+    });
+    let texts = distinct.iter().filter_map(|&(t, n)| match parse_number(t) {
+        Some(token) if !token.leading_zero => token
+            .value_preferring(locale)
+            .map(|v| ((v, token.percent, t.contains(locale.decimal())), n)),
+        _ => None,
+    });
+    for ((v, percent, decimal_written), n) in natives.chain(texts) {
         if v.fract() != 0.0 || decimal_written {
             integral = false;
         }
         if percent {
-            percents += 1;
+            percents += n;
             if v.abs() > 1.0 {
-                points += 1;
+                points += n;
             }
         } else {
-            plain += 1;
+            plain += n;
             if v.abs() > 1.0 {
                 plain_fractions = false;
             }
@@ -528,17 +557,23 @@ fn shape(text: &str) -> String {
 }
 
 fn refine_text(ev: &Evidence, analysis: &mut ColumnAnalysis) {
+    // Distinct texts (trimmed, so distinct strings) with their counts.
     let texts = &ev.texts;
-    let count = texts.len();
-    let distinct = texts.iter().collect::<HashSet<_>>().len();
-    let with_digit = texts
+    let count: usize = texts.iter().map(|&(_, n)| n).sum();
+    let distinct = texts.len();
+    let with_digit: usize = texts
         .iter()
-        .filter(|t| t.bytes().any(|b| b.is_ascii_digit()))
-        .count();
-    let with_space = texts.iter().filter(|t| t.contains(' ')).count();
+        .filter(|(t, _)| t.bytes().any(|b| b.is_ascii_digit()))
+        .map(|&(_, n)| n)
+        .sum();
+    let with_space: usize = texts
+        .iter()
+        .filter(|(t, _)| t.contains(' '))
+        .map(|&(_, n)| n)
+        .sum();
     let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
-    for t in texts {
-        *shapes.entry(shape(t)).or_default() += 1;
+    for &(t, n) in texts {
+        *shapes.entry(shape(t)).or_default() += n;
     }
     let top_shape = shapes.values().copied().max().unwrap_or(0);
     let identifier = count >= 3
@@ -557,14 +592,17 @@ fn refine_text(ev: &Evidence, analysis: &mut ColumnAnalysis) {
         return;
     }
     // Case is a convention of names and labels, not of sentences.
-    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    let words: usize = texts
+        .iter()
+        .map(|&(t, n)| t.split_whitespace().count() * n)
+        .sum();
     if count == 0 || words > count * 4 {
         return;
     }
     let mut cases: BTreeMap<TextCase, usize> = BTreeMap::new();
-    for t in texts {
+    for &(t, n) in texts {
         if let Some(case) = case_of(t) {
-            *cases.entry(case).or_default() += 1;
+            *cases.entry(case).or_default() += n;
         }
     }
     let classified: usize = cases.values().sum();
@@ -686,14 +724,20 @@ fn read_numeric(cell: &Cell, a: &ColumnAnalysis) -> Reading {
             None => return Reading::NonConforming,
         },
     };
+    // Dividing by 100 or reading more digits than a double holds needs
+    // rounding back to what a person wrote; a plain decimal of at most 15
+    // digits is already its nearest double, which that rounding gives back.
+    let mut exact = token.digits <= 15;
     if percent_column {
         if token.percent {
             v /= 100.0;
+            exact = false;
         } else if a.percent_points && v.abs() <= 1.0 {
             note = Some("bare fraction in a percentage column");
             confidence = confidence.min(0.8);
         } else {
             v /= 100.0;
+            exact = false;
             note = Some("bare number in a percentage column");
             confidence = confidence.min(0.8);
         }
@@ -703,11 +747,16 @@ fn read_numeric(cell: &Cell, a: &ColumnAnalysis) -> Reading {
             confidence = confidence.min(0.8);
         } else {
             v /= 100.0;
+            exact = false;
             note = Some("percentage in a number column");
             confidence = confidence.min(0.8);
         }
     }
-    let cell = Cell::Number(normalize_float(v));
+    let cell = Cell::Number(if exact && v != 0.0 {
+        v
+    } else {
+        normalize_float(v)
+    });
     match note {
         None => value(cell),
         Some(note) => judged(cell, confidence, note),

@@ -6,15 +6,19 @@
 //! a file system. Inputs arrive as bytes or as Office.js-shaped values.
 
 pub mod cluster;
+pub mod context;
 pub mod duplicates;
 pub mod error;
 pub mod infer;
+pub mod mask;
 pub mod office;
 pub mod parse;
 pub mod profile;
 pub mod read;
 pub mod recipe;
 pub mod table;
+pub mod tokens;
+pub mod window;
 pub mod write;
 
 pub use duplicates::{DuplicatePair, find_duplicates};

@@ -2,13 +2,13 @@
 //! it is. This is the first thing a user sees of their data. The type and
 //! conventions come from [`crate::infer`].
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
 use crate::infer::{ColumnAnalysis, Reading, analyze_column, read_cell};
 use crate::parse::{DateOrder, NumberLocale, TextCase};
-use crate::table::{Cell, Column, Table};
+use crate::table::{Cell, Column, FastMap, Table};
 
 /// The type a column is inferred to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -121,7 +121,9 @@ pub fn profile_with(column: &Column, analysis: &ColumnAnalysis) -> ColumnProfile
     let mut non_conforming = 0;
     let mut errors = 0;
     let mut examples: Vec<String> = Vec::new();
-    let mut values: HashMap<String, usize> = HashMap::new();
+    // Keyed by `display_key`, borrowed from the cell for text (the common
+    // case) instead of one allocation per cell.
+    let mut values: FastMap<Cow<str>, usize> = FastMap::default();
     let (mut min, mut max, mut sum, mut numbers) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
     let numeric_column = analysis.is_numeric();
 
@@ -154,18 +156,31 @@ pub fn profile_with(column: &Column, analysis: &ColumnAnalysis) -> ColumnProfile
                 }
             }
         }
-        *values.entry(cell.display_key()).or_default() += 1;
+        let key = match cell {
+            Cell::Text(text) => Cow::Borrowed(text.trim()),
+            other => Cow::Owned(other.display_key()),
+        };
+        *values.entry(key).or_default() += 1;
     }
 
     let count = column.cells.len() - missing;
     let distinct = values.len();
-    let mut top_values: Vec<ValueCount> = values
-        .into_iter()
-        .map(|(value, count)| ValueCount { value, count })
-        .collect();
+    let mut counted: Vec<(Cow<str>, usize)> = values.into_iter().collect();
     // Ties broken by value so that the profile is deterministic.
-    top_values.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    top_values.truncate(TOP_VALUES);
+    let order =
+        |a: &(Cow<str>, usize), b: &(Cow<str>, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    if counted.len() > TOP_VALUES {
+        counted.select_nth_unstable_by(TOP_VALUES - 1, order);
+        counted.truncate(TOP_VALUES);
+    }
+    counted.sort_unstable_by(order);
+    let top_values: Vec<ValueCount> = counted
+        .into_iter()
+        .map(|(value, count)| ValueCount {
+            value: value.into_owned(),
+            count,
+        })
+        .collect();
 
     let numeric = (numeric_column && numbers > 0).then(|| NumericSummary {
         min,

@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 
+/// A hash map with a fast, fixed-seed hasher, for the per-cell work of
+/// profiling, cleaning and duplicates (SipHash costs more than the work).
+/// Its iteration order must never reach an output.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 /// One cell as it came from the source, before any interpretation.
 ///
 /// Dates and durations keep Excel's serial number (days since 1899-12-30),

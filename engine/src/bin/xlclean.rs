@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
-use engine::recipe::report;
+use engine::mask;
+use engine::recipe::{apply_owned, write_report};
 use engine::{
     ReadOptions, Recipe, SheetData, apply, find_duplicates, profile_table, read_workbook,
     suggest_recipe, write_csv,
@@ -73,6 +74,42 @@ enum Command {
         threshold: f64,
         #[arg(long)]
         sheet: Option<String>,
+    },
+    /// Find personal data as JSON: [{"row", "col", "type", "start", "end",
+    /// "score"}] (0-based data rows, offsets in code points, end exclusive).
+    Scan {
+        file: PathBuf,
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Mask personal data into a CSV (pseudonyms, labels, hashes…).
+    Mask {
+        file: PathBuf,
+        /// The CSV to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// A masking policy (JSON); the default pseudonymises every type.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Where to write the findings and what was done to each (JSON).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The vault (JSON) to read pseudonyms and key from, if it exists,
+        /// and to write back; keep it to restore answers.
+        #[arg(long)]
+        vault: Option<PathBuf>,
+        /// The workbook key in hex (at least 16 bytes) when there is no
+        /// vault yet; random by default.
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Count the tokens of the UTF-8 text on stdin for a Gemini model, as
+    /// the task pane does: {"tokens": N}.
+    Tokens {
+        #[arg(long, default_value = engine::tokens::DEFAULT_MODEL)]
+        model: String,
     },
 }
 
@@ -172,33 +209,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let sheet = read(&file, sheet)?;
             let original = sheet.table;
+            // The report needs only the original's column names and size:
+            // the table itself goes to `apply_owned`, not copied.
+            let names: Vec<String> = original.columns().iter().map(|c| c.name.clone()).collect();
+            let rows_before = original.row_count();
             let mut steps = recipe.map(|r| r.steps).unwrap_or_default();
             let use_auto = auto || steps.is_empty();
-            let applied = if use_auto {
+            if use_auto {
                 // The suggestions are made for the table the recipe leaves.
-                let first = apply(
-                    &original,
-                    &Recipe {
-                        version: 1,
-                        steps: steps.clone(),
-                    },
-                )?;
-                steps.extend(suggest_recipe(&first.table).steps);
-                let full = Recipe { version: 1, steps };
-                (apply(&original, &full)?, full)
-            } else {
-                let full = Recipe { version: 1, steps };
-                (apply(&original, &full)?, full)
-            };
-            let (applied, full) = applied;
-            let mut buffer = Vec::new();
-            write_csv(&applied.table, &mut buffer)?;
-            std::fs::write(&out, buffer)
+                let suggested = if steps.is_empty() {
+                    suggest_recipe(&original)
+                } else {
+                    let first = apply(
+                        &original,
+                        &Recipe {
+                            version: 1,
+                            steps: steps.clone(),
+                        },
+                    )?;
+                    suggest_recipe(&first.table)
+                };
+                steps.extend(suggested.steps);
+            }
+            let full = Recipe { version: 1, steps };
+            let applied = apply_owned(original, &full)?;
+            let mut csv = std::io::BufWriter::new(
+                std::fs::File::create(&out)
+                    .with_context(|| format!("cannot write {}", out.display()))?,
+            );
+            write_csv(&applied.table, &mut csv)?;
+            csv.flush()
                 .with_context(|| format!("cannot write {}", out.display()))?;
             if let Some(path) = report_path {
-                let value = report(&applied, &full, &original);
-                let text = serde_json::to_string_pretty(&value)?;
-                std::fs::write(&path, text + "\n")
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(&path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                );
+                write_report(&applied, &full, &names, rows_before, &mut file)?;
+                writeln!(file)?;
+                file.flush()
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             Ok(())
@@ -228,5 +278,139 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let pairs = find_duplicates(&table, &keys, threshold);
             print_json(&pairs)
         }
+        Command::Scan { file, sheet } => {
+            let table = read(&file, sheet)?.table;
+            let findings = mask::scan_table(&table);
+            print_json(&scan_records(&table, &findings, None))
+        }
+        Command::Mask {
+            file,
+            out,
+            policy,
+            report,
+            vault: vault_path,
+            key,
+            sheet,
+        } => {
+            let policy = match &policy {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    mask::Policy::from_json(&text)
+                        .with_context(|| format!("invalid policy {}", path.display()))?
+                }
+                None => mask::Policy::default(),
+            };
+            let mut vault = open_vault(vault_path.as_deref(), key.as_deref())?;
+            let table = read(&file, sheet)?.table;
+            let findings = mask::scan_table(&table);
+            let masked = mask::mask_table(&table, &findings, &policy, &mut vault);
+            let mut buffer = Vec::new();
+            write_csv(&masked.table, &mut buffer)?;
+            std::fs::write(&out, buffer)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            if let Some(path) = report {
+                let records = scan_records(&table, &findings, Some(&policy));
+                let text = serde_json::to_string_pretty(&records)?;
+                std::fs::write(&path, text + "\n")
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            if let Some(path) = vault_path {
+                std::fs::write(&path, vault.to_json() + "\n")
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(())
+        }
+        Command::Tokens { model } => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+            let text = String::from_utf8(bytes).context("stdin is not UTF-8")?;
+            let tokens = engine::tokens::count_tokens(&model, &text)?;
+            println!("{{\"tokens\": {tokens}}}");
+            Ok(())
+        }
     }
+}
+
+/// One finding as `scan` prints it; `mask --report` adds the operator.
+#[derive(serde::Serialize)]
+struct ScanRecord<'a> {
+    row: usize,
+    col: &'a str,
+    #[serde(rename = "type")]
+    kind: mask::PiiType,
+    start: usize,
+    end: usize,
+    score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator: Option<String>,
+}
+
+fn scan_records<'a>(
+    table: &'a engine::Table,
+    findings: &[mask::CellFinding],
+    policy: Option<&mask::Policy>,
+) -> Vec<ScanRecord<'a>> {
+    findings
+        .iter()
+        .map(|f| {
+            let column = &table.columns()[f.column].name;
+            let operator = policy.map(|p| {
+                let op = p
+                    .columns
+                    .get(column)
+                    .cloned()
+                    .unwrap_or_else(|| p.operator_for_type(f.finding.kind));
+                let below = f.finding.score < p.min_score && !p.columns.contains_key(column);
+                let value = serde_json::to_value(if below { mask::Operator::Keep } else { op })
+                    .unwrap_or_default();
+                value["op"].as_str().unwrap_or_default().to_owned()
+            });
+            ScanRecord {
+                row: f.row,
+                col: column,
+                kind: f.finding.kind,
+                start: f.finding.start,
+                end: f.finding.end,
+                score: f.finding.score,
+                reason: policy.map(|_| f.finding.reason),
+                operator,
+            }
+        })
+        .collect()
+}
+
+/// The vault from `path` when it exists, otherwise a new one with `key`
+/// (hex) or 32 random bytes from the operating system.
+fn open_vault(path: Option<&Path>, key: Option<&str>) -> anyhow::Result<mask::Vault> {
+    if let Some(path) = path
+        && path.exists()
+    {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return mask::Vault::from_json(&text)
+            .with_context(|| format!("invalid vault {}", path.display()));
+    }
+    let key = match key {
+        Some(hex) => (0..hex.len())
+            .step_by(2)
+            .map(|i| {
+                hex.get(i..i + 2)
+                    .and_then(|b| u8::from_str_radix(b, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+            .filter(|k| k.len() * 2 == hex.len())
+            .ok_or_else(|| anyhow!("--key must be hexadecimal"))?,
+        None => {
+            let mut bytes = [0u8; 32];
+            let mut random = std::fs::File::open("/dev/urandom")
+                .context("no random source for the masking key: pass --key")?;
+            std::io::Read::read_exact(&mut random, &mut bytes)
+                .context("no random source for the masking key: pass --key")?;
+            bytes.to_vec()
+        }
+    };
+    Ok(mask::Vault::new(&key)?)
 }

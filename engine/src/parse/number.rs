@@ -84,6 +84,10 @@ pub struct NumberToken {
     /// Digits of the integer part had a leading zero (`007`): a code, not
     /// a quantity.
     pub leading_zero: bool,
+    /// How many digits the text has (`usize::MAX` in scientific notation):
+    /// with at most 15, the value read is the nearest double of a decimal
+    /// a double holds to 15 significant digits.
+    pub(crate) digits: usize,
     magnitudes: [Option<f64>; 5],
 }
 
@@ -132,7 +136,16 @@ const CURRENCY_CODES: [&str; 36] = [
 ];
 
 fn strip_currency_prefix(s: &str) -> Option<(&'static str, &str)> {
+    // No symbol starts with a digit; comparing first bytes spares most of
+    // the string comparisons (this runs for every cell of every column).
+    let &first = s.as_bytes().first()?;
+    if first.is_ascii_digit() {
+        return None;
+    }
     for symbol in CURRENCY_SYMBOLS.iter().chain(CURRENCY_CODES.iter()) {
+        if symbol.as_bytes()[0] != first {
+            continue;
+        }
         if let Some(rest) = s.strip_prefix(symbol) {
             // `CHF12` and `EUR 12` are currencies, `EURO12` is not.
             if rest.chars().next().is_some_and(char::is_alphabetic) {
@@ -145,7 +158,14 @@ fn strip_currency_prefix(s: &str) -> Option<(&'static str, &str)> {
 }
 
 fn strip_currency_suffix(s: &str) -> Option<(&'static str, &str)> {
+    let &last = s.as_bytes().last()?;
+    if last.is_ascii_digit() {
+        return None;
+    }
     for symbol in CURRENCY_SYMBOLS.iter().chain(CURRENCY_CODES.iter()) {
+        if symbol.as_bytes()[symbol.len() - 1] != last {
+            continue;
+        }
         if let Some(rest) = s.strip_suffix(symbol) {
             if rest.chars().next_back().is_some_and(char::is_alphabetic) {
                 continue;
@@ -182,7 +202,9 @@ const MINUS_SIGNS: [char; 3] = ['-', '−', '–'];
 /// Reads a cell's text as a number, or `None` when it is not one.
 pub fn parse_number(text: &str) -> Option<NumberToken> {
     let mut s = text.trim();
-    if s.is_empty() || s.len() > 64 {
+    // Every number has an ASCII digit (see `read_core`): names, codes and
+    // words are turned away before any stripping.
+    if s.is_empty() || s.len() > 64 || !s.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
     let mut negative = false;
@@ -261,18 +283,19 @@ pub fn parse_number(text: &str) -> Option<NumberToken> {
         return None;
     }
     let core = s.trim();
-    read_core(core).map(|(magnitudes, grouped, leading_zero)| NumberToken {
+    read_core(core).map(|(magnitudes, grouped, leading_zero, digits)| NumberToken {
         negative,
         percent,
         currency,
         unit,
         grouped,
         leading_zero,
+        digits,
         magnitudes,
     })
 }
 
-type CoreReading = ([Option<f64>; 5], bool, bool);
+type CoreReading = ([Option<f64>; 5], bool, bool, usize);
 
 /// The bare digits and separators, read in every locale.
 fn read_core(core: &str) -> Option<CoreReading> {
@@ -307,7 +330,7 @@ fn read_core(core: &str) -> Option<CoreReading> {
     if magnitudes.iter().all(Option::is_none) {
         return None;
     }
-    Some((magnitudes, grouped, leading_zero))
+    Some((magnitudes, grouped, leading_zero, digits))
 }
 
 /// `1.5e3`, `2E-7`: only ever written with a decimal point.
@@ -334,7 +357,7 @@ fn read_scientific(core: &str) -> Option<CoreReading> {
             magnitudes[locale.index()] = Some(value);
         }
     }
-    Some((magnitudes, false, false))
+    Some((magnitudes, false, false, usize::MAX))
 }
 
 /// More integer digits than an f64 holds exactly: an account or card

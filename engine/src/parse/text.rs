@@ -17,8 +17,8 @@ pub fn placeholder_kind(text: &str) -> Option<Placeholder> {
     if t.is_empty() || t.len() > 12 {
         return None;
     }
-    let lower = t.to_lowercase();
-    match lower.as_str() {
+    let mut buffer = [0u8; 12];
+    match lowercase(t, &mut buffer).as_ref() {
         "n/a" | "n.a." | "n.a" | "#n/a" | "null" | "nan" | "#null!" | "nil" | "(blank)"
         | "(null)" | "(none)" | "<na>" | "<null>" | "#na" => Some(Placeholder::Certain),
         // `NA` is also North America, `Unknown` a legitimate category.
@@ -26,6 +26,24 @@ pub fn placeholder_kind(text: &str) -> Option<Placeholder> {
         | "tbd" | "n/d" | "missing" | "unknown" => Some(Placeholder::Likely),
         _ => None,
     }
+}
+
+/// `text.to_lowercase()` without allocating for short ASCII text (at most
+/// `buffer.len()` bytes), which is what every cell of a column is checked
+/// against.
+pub(crate) fn lowercase<'a>(text: &'a str, buffer: &'a mut [u8]) -> std::borrow::Cow<'a, str> {
+    let bytes = text.as_bytes();
+    if !text.is_ascii() || bytes.len() > buffer.len() {
+        return std::borrow::Cow::Owned(text.to_lowercase());
+    }
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let out = &mut buffer[..bytes.len()];
+    out.copy_from_slice(bytes);
+    out.make_ascii_lowercase();
+    // ASCII in, ASCII out.
+    std::borrow::Cow::Borrowed(std::str::from_utf8(out).unwrap_or_default())
 }
 
 /// `yes/no`, `Y/N`, `TRUE/FALSE`, `t/f`, and the same in German, French
@@ -36,7 +54,8 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     if t.len() > 8 {
         return None;
     }
-    match t.to_lowercase().as_str() {
+    let mut buffer = [0u8; 12];
+    match lowercase(t, &mut buffer).as_ref() {
         "true" | "yes" | "y" | "t" | "ja" | "oui" | "si" | "sí" | "wahr" | "vrai" | "on" | "✓"
         | "✔" => Some(true),
         "false" | "no" | "n" | "f" | "nein" | "non" | "falsch" | "faux" | "off" | "✗" => {
@@ -57,23 +76,35 @@ pub fn is_email(text: &str) -> bool {
         && local
             .chars()
             .all(|c| c.is_alphanumeric() || "._%+-'!#$&*=?^`{|}~".contains(c));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
+    if !local_ok {
+        return false;
+    }
+    let mut labels = domain.split('.');
+    domain.contains('.')
+        && labels.clone().all(|l| {
             !l.is_empty()
                 && !l.starts_with('-')
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
         && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
-    local_ok && domain_ok
+            .next_back()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
 }
 
 /// `https://…`, `http://…`, `www.…`, or `host.tld/path`.
 pub fn is_url(text: &str) -> bool {
     let t = text.trim();
+    // Cheap rejection first: every URL here starts with `http`, `ftp:`
+    // or `www.` in any case.
+    let starts = |prefix: &str| {
+        t.as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
+    };
+    if !(starts("http") || starts("ftp:") || starts("www.")) {
+        return false;
+    }
     if t.contains(char::is_whitespace) || t.contains('@') && !t.contains("://") {
         return false;
     }

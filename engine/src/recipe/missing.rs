@@ -74,7 +74,7 @@ pub(super) fn fill(
     }
     let numbers: Vec<(f64, bool)> = known.iter().flatten().filter_map(numeric).collect();
     let is_date = numbers.first().is_some_and(|n| n.1);
-    let fills: Vec<(usize, Cell, &str, f64)> = match strategy {
+    let fills: Vec<(usize, Cell, &'static str, f64)> = match strategy {
         FillStrategy::Leave => Vec::new(),
         FillStrategy::Value => {
             let cell = json_to_cell(
@@ -171,7 +171,7 @@ pub(super) fn fill(
             column: c,
             before,
             after,
-            reason: reason.to_owned(),
+            reason: std::borrow::Cow::Borrowed(reason),
             confidence,
         });
     }

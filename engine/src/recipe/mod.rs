@@ -15,6 +15,7 @@ mod auto;
 mod missing;
 mod standardize;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -159,7 +160,9 @@ pub struct CellChange {
     pub column: usize,
     pub before: Cell,
     pub after: Cell,
-    pub reason: String,
+    /// Mostly one of a few fixed sentences: borrowed, not one allocation
+    /// per changed cell.
+    pub reason: Cow<'static, str>,
     pub confidence: f64,
 }
 
@@ -202,7 +205,11 @@ pub struct Applied {
 /// Applies every step in order. Fails before changing anything visible if
 /// a step names a column the table does not have.
 pub fn apply(table: &Table, recipe: &Recipe) -> Result<Applied, EngineError> {
-    let mut table = table.clone();
+    apply_owned(table.clone(), recipe)
+}
+
+/// [`apply`] on a table the caller gives away, which spares a copy of it.
+pub fn apply_owned(mut table: Table, recipe: &Recipe) -> Result<Applied, EngineError> {
     let mut log = Vec::with_capacity(recipe.steps.len());
     for (index, step) in recipe.steps.iter().enumerate() {
         log.push(apply_step(&mut table, step, index)?);
@@ -283,7 +290,7 @@ pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLo
                         column: c,
                         before: std::mem::replace(cell, after.clone()),
                         after,
-                        reason: "replaced as listed in the recipe".into(),
+                        reason: Cow::Borrowed("replaced as listed in the recipe"),
                         confidence: 1.0,
                     });
                 }
@@ -304,7 +311,10 @@ pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLo
                         column: c,
                         before: std::mem::replace(cell, after.clone()),
                         after,
-                        reason: format!("variant of \"{}\" ({})", merge.to, merge.method),
+                        reason: Cow::Owned(format!(
+                            "variant of \"{}\" ({})",
+                            merge.to, merge.method
+                        )),
                         confidence: merge.confidence,
                     });
                 }
@@ -468,6 +478,95 @@ pub fn report(applied: &Applied, recipe: &Recipe, original: &Table) -> serde_jso
         "removedRows": removed,
         "findings": findings,
     })
+}
+
+/// Writes [`report`] as pretty JSON (the same bytes as
+/// `serde_json::to_writer_pretty(report(..))`) without building it in
+/// memory first: a big sheet has a change for most of its cells.
+/// `names` are the column names and `rows_before` the row count of the
+/// table the recipe ran on.
+pub fn write_report(
+    applied: &Applied,
+    recipe: &Recipe,
+    names: &[&str],
+    rows_before: usize,
+    out: impl std::io::Write,
+) -> serde_json::Result<()> {
+    use serde::ser::SerializeSeq;
+
+    // Fields in the order of `report`'s (sorted) JSON object keys.
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Report<'a> {
+        changes: Changes<'a>,
+        findings: Vec<serde_json::Value>,
+        recipe: serde_json::Value,
+        removed_rows: Vec<serde_json::Value>,
+        rows_after: usize,
+        rows_before: usize,
+    }
+    struct Changes<'a> {
+        applied: &'a Applied,
+        recipe: &'a Recipe,
+        names: &'a [&'a str],
+    }
+    #[derive(Serialize)]
+    struct Change<'a> {
+        after: serde_json::Value,
+        before: serde_json::Value,
+        column: &'a str,
+        confidence: f64,
+        op: &'a str,
+        reason: &'a str,
+        row: usize,
+        step: usize,
+    }
+    impl Serialize for Changes<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let count = self.applied.log.iter().map(|l| l.changes.len()).sum();
+            let mut seq = serializer.serialize_seq(Some(count))?;
+            for (step, log) in self.applied.log.iter().enumerate() {
+                let op = self.recipe.steps.get(step).map_or("", Step::op);
+                for change in &log.changes {
+                    seq.serialize_element(&Change {
+                        after: cell_json(&change.after),
+                        before: cell_json(&change.before),
+                        column: self.names.get(change.column).copied().unwrap_or(""),
+                        confidence: change.confidence,
+                        op,
+                        reason: &change.reason,
+                        row: change.row,
+                        step,
+                    })?;
+                }
+            }
+            seq.end()
+        }
+    }
+    let mut removed = Vec::new();
+    let mut findings = Vec::new();
+    for (step, log) in applied.log.iter().enumerate() {
+        let op = recipe.steps.get(step).map_or("", Step::op);
+        for (row, _) in &log.removed_rows {
+            removed.push(serde_json::json!({ "row": row, "step": step, "op": op }));
+        }
+        for finding in &log.findings {
+            findings.push(serde_json::to_value(finding).unwrap_or_default());
+        }
+    }
+    let report = Report {
+        changes: Changes {
+            applied,
+            recipe,
+            names,
+        },
+        findings,
+        recipe: serde_json::to_value(recipe)?,
+        removed_rows: removed,
+        rows_after: applied.table.row_count(),
+        rows_before,
+    };
+    serde_json::to_writer_pretty(out, &report)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The `standardize` step: one column brought to its dominant convention.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::infer::{Reading, analyze_column, read_cell};
@@ -19,11 +20,26 @@ pub(super) struct Options {
     pub country: Option<String>,
 }
 
-fn type_name(kind: ColumnType) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// `converted to <type>`, with the type's name as recipes write it.
+fn converted_to(kind: ColumnType) -> &'static str {
+    match kind {
+        ColumnType::Empty => "converted to empty",
+        ColumnType::Boolean => "converted to boolean",
+        ColumnType::Integer => "converted to integer",
+        ColumnType::Decimal => "converted to decimal",
+        ColumnType::Currency => "converted to currency",
+        ColumnType::Percentage => "converted to percentage",
+        ColumnType::Date => "converted to date",
+        ColumnType::Datetime => "converted to datetime",
+        ColumnType::Time => "converted to time",
+        ColumnType::Duration => "converted to duration",
+        ColumnType::Email => "converted to email",
+        ColumnType::Phone => "converted to phone",
+        ColumnType::Url => "converted to url",
+        ColumnType::Identifier => "converted to identifier",
+        ColumnType::Category => "converted to category",
+        ColumnType::Text => "converted to text",
+    }
 }
 
 /// For each lower-cased value, the spelling the column itself uses most in
@@ -73,25 +89,29 @@ pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut Step
     }
     let case = options.case.filter(|_| analysis.is_textual());
     let preferred = case.map(|case| preferred_spellings(&column.cells, case));
-    let kind_name = type_name(analysis.kind);
+    let converted = converted_to(analysis.kind);
 
-    let mut changes = Vec::new();
+    // Changes are found reading the column, then made moving the old
+    // cells into the log (no copy of them).
+    let mut changes: Vec<(usize, Cell, Cow<'static, str>, f64)> = Vec::new();
     for (row, before) in column.cells.iter().enumerate() {
         let (after, reason, confidence) = match read_cell(before, &analysis) {
             Reading::Missing => match before {
-                Cell::Text(_) => (Cell::Empty, "blank text".to_owned(), 1.0),
+                Cell::Text(_) => (Cell::Empty, Cow::Borrowed("blank text"), 1.0),
                 _ => continue,
             },
             Reading::Placeholder => (
                 Cell::Empty,
-                "placeholder for a missing value".to_owned(),
+                Cow::Borrowed("placeholder for a missing value"),
                 1.0,
             ),
             Reading::NonConforming => match before {
                 Cell::Text(t) => match collapse_whitespace(t) {
-                    Some(trimmed) if !trimmed.is_empty() => {
-                        (Cell::Text(trimmed), "whitespace trimmed".to_owned(), 1.0)
-                    }
+                    Some(trimmed) if !trimmed.is_empty() => (
+                        Cell::Text(trimmed),
+                        Cow::Borrowed("whitespace trimmed"),
+                        1.0,
+                    ),
                     _ => continue,
                 },
                 _ => continue,
@@ -102,13 +122,13 @@ pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut Step
                 note,
             } => {
                 let mut cell = cell;
-                let mut reason = note.map(str::to_owned);
+                let mut reason: Option<Cow<'static, str>> = note.map(Cow::Borrowed);
                 if analysis.kind == ColumnType::Phone
                     && let Cell::Text(t) = &cell
                     && let Some(e164) = phone_to_e164(t, options.country.as_deref())
                 {
                     cell = Cell::Text(e164);
-                    reason.get_or_insert_with(|| "phone number written as E.164".into());
+                    reason.get_or_insert(Cow::Borrowed("phone number written as E.164"));
                 }
                 if let (Some(case), Some(preferred), Cell::Text(t)) = (case, &preferred, &cell)
                     && case_of(t).is_some_and(|c| c != case)
@@ -118,48 +138,49 @@ pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut Step
                         .cloned()
                         .unwrap_or_else(|| to_case(t, case));
                     cell = Cell::Text(fixed);
-                    reason.get_or_insert_with(|| format!("letter case made {}", case_label(case)));
+                    reason.get_or_insert(Cow::Borrowed(case_reason(case)));
                 }
                 let reason = reason.unwrap_or_else(|| match (before, &cell) {
                     (Cell::Text(_), Cell::Text(_)) => {
                         if analysis.kind == ColumnType::Email {
-                            "email trimmed and lower-cased".to_owned()
+                            Cow::Borrowed("email trimmed and lower-cased")
                         } else {
-                            "whitespace trimmed".to_owned()
+                            Cow::Borrowed("whitespace trimmed")
                         }
                     }
-                    _ => format!("converted to {kind_name}"),
+                    _ => Cow::Borrowed(converted),
                 });
                 (cell, reason, confidence)
             }
         };
         if after != *before {
-            changes.push(CellChange {
-                row,
-                column: c,
-                before: before.clone(),
-                after,
-                reason,
-                confidence,
-            });
+            changes.push((row, after, reason, confidence));
         }
     }
     let format = analysis.excel_format();
     let columns = table.columns_mut();
-    for change in &changes {
-        columns[c].cells[change.row] = change.after.clone();
+    log.changes.reserve(changes.len());
+    for (row, after, reason, confidence) in changes {
+        let before = std::mem::replace(&mut columns[c].cells[row], after.clone());
+        log.changes.push(CellChange {
+            row,
+            column: c,
+            before,
+            after,
+            reason,
+            confidence,
+        });
     }
     if format.is_some() && columns[c].format != format {
         log.formats_before.push((c, columns[c].format.clone()));
         columns[c].format = format;
     }
-    log.changes.extend(changes);
 }
 
-fn case_label(case: TextCase) -> &'static str {
+fn case_reason(case: TextCase) -> &'static str {
     match case {
-        TextCase::Lower => "lower case",
-        TextCase::Upper => "upper case",
-        TextCase::Title => "title case",
+        TextCase::Lower => "letter case made lower case",
+        TextCase::Upper => "letter case made upper case",
+        TextCase::Title => "letter case made title case",
     }
 }

@@ -110,6 +110,21 @@ fn auto_standardizes_every_column_to_its_convention() {
 }
 
 #[test]
+fn streamed_report_is_the_report() {
+    let table = messy();
+    let recipe = suggest_recipe(&table);
+    let applied = apply(&table, &recipe).unwrap();
+    assert!(applied.log.iter().any(|l| !l.changes.is_empty()));
+    let expected = serde_json::to_string_pretty(&report(&applied, &recipe, &table)).unwrap();
+    let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_str()).collect();
+    let mut streamed = Vec::new();
+    write_report(&applied, &recipe, &names, table.row_count(), &mut streamed).unwrap();
+    assert_eq!(String::from_utf8(streamed).unwrap(), expected);
+    // Applying a table given away gives the same result as a borrowed one.
+    assert_eq!(apply_owned(table.clone(), &recipe).unwrap(), applied);
+}
+
+#[test]
 fn recipes_round_trip_through_json_and_refuse_unknown_things() {
     let recipe = suggest_recipe(&messy());
     let json = serde_json::to_string(&recipe).unwrap();
