@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_wasm_toolchain
 
 OUT="$ROOT/addin/src/engine/pkg"
-WASM="$ROOT/target/wasm32-unknown-unknown/wasm-release/engine_wasm.wasm"
+WASM="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/wasm-release/engine_wasm.wasm"
 
 step "building the engine for wasm32"
 cargo build --manifest-path "$ROOT/Cargo.toml" -p engine-wasm --target wasm32-unknown-unknown --profile wasm-release
