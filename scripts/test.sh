@@ -39,6 +39,6 @@ step "build (task pane, manifest, proxy)"
 PROFILE=debug "$ROOT/scripts/build.sh"
 
 step "end-to-end: real proxy + headless Chromium"
-(cd tests/e2e && PROXY_BIN="$ROOT/target/debug/proxy" npm test --silent)
+(cd tests/e2e && PROXY_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/proxy" npm test --silent)
 
 step "all tests passed in $(( $(date +%s) - started )) s"

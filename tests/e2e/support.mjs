@@ -45,6 +45,11 @@ export async function startProxy(env = {}) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    // A missing binary fails at once instead of waiting for the timeout.
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start the proxy ${binary}: ${error.message}`));
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`proxy exited with ${code}:\n${log}`));
