@@ -609,24 +609,7 @@ fn fuzzy(
 mod tests {
     use super::*;
 
-    fn table(rows: &[&[&str]]) -> Table {
-        Table::from_rows(
-            rows.iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|v| {
-                            if v.is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text((*v).into())
-                            }
-                        })
-                        .collect()
-                })
-                .collect(),
-            Some(true),
-        )
-    }
+    use crate::table::text_table as table;
 
     #[test]
     fn exact_duplicates_after_normalization() {

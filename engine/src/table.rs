@@ -241,6 +241,27 @@ fn deduplicate_names(names: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// A table of text cells under a header row (`""` is an empty cell): the
+/// shape most unit tests start from.
+#[cfg(test)]
+pub(crate) fn text_table(rows: &[&[&str]]) -> Table {
+    let rows = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| {
+                    if v.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text((*v).into())
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Table::from_rows(rows, Some(true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

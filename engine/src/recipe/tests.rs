@@ -1,24 +1,5 @@
 use super::*;
-use crate::table::Column;
-
-fn text_table(rows: &[&[&str]]) -> Table {
-    Table::from_rows(
-        rows.iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| {
-                        if v.is_empty() {
-                            Cell::Empty
-                        } else {
-                            Cell::Text((*v).into())
-                        }
-                    })
-                    .collect()
-            })
-            .collect(),
-        Some(true),
-    )
-}
+use crate::table::{Column, text_table};
 
 fn messy() -> Table {
     text_table(&[
