@@ -14,11 +14,15 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rolldownOptions: {
+      // The pane, and the page shown inside the Office sign-in dialog.
+      input: { main: 'index.html', 'auth-dialog': 'auth-dialog.html' },
       output: {
         // React and Fluent change far less often than the pane's own code;
         // separate chunks stay cached in the webview across our releases.
         codeSplitting: {
           groups: [
+            // Sign-in is loaded only when a Supabase project is configured.
+            { name: 'supabase', test: /node_modules[\\/]@supabase[\\/]/, priority: 30 },
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 20 },
             { name: 'vendor', test: /node_modules[\\/]/, priority: 10 },
           ],

@@ -12,7 +12,18 @@ function services(): Services {
     readSelection: vi.fn(() => Promise.resolve({ address: 'A1', values: [] })),
     engineVersion: vi.fn(() => Promise.resolve('0.1.0')),
     getHealth: vi.fn(() => Promise.resolve({ status: 'ok', version: '0.1.0' })),
-    sendChatMessage: vi.fn(() => Promise.resolve({ conversationId: 'c', text: 'hi' })),
+    chat: {
+      listConversations: vi.fn(() => Promise.resolve({ items: [], nextCursor: undefined })),
+      getConversation: vi.fn(() => Promise.reject(new Error('not used'))),
+      renameConversation: vi.fn(() => Promise.reject(new Error('not used'))),
+      setConversationStatus: vi.fn(() => Promise.reject(new Error('not used'))),
+      deleteConversation: vi.fn(() => Promise.resolve()),
+      sendMessage: vi.fn(() => Promise.reject(new Error('not used'))),
+    },
+    requiresSignIn: vi.fn(() => Promise.resolve(false)),
+    auth: null,
+    supabase: undefined,
+    saveSupabase: vi.fn(),
   };
 }
 

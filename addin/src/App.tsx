@@ -1,13 +1,19 @@
 import { useState, type ReactNode } from 'react';
 import { Tab, TabList, Text, makeStyles, tokens } from '@fluentui/react-components';
-import type { ChatReply, Health } from './api/proxy.ts';
+import type { Health } from './api/proxy.ts';
+import type { TokenCount, Usage } from './api/conversations.ts';
 import type { FileProfile, OfficeRange, TableProfile } from './engine/types.ts';
 import type { Selection } from './office/excel.ts';
 import type { HostMode } from './office/host.ts';
-import { ChatView } from './components/ChatView.tsx';
+import { ChatView, type ChatApi, type InsertedTable, type TokenEstimateSlot } from './components/chat/ChatView.tsx';
+import type { SheetCells } from './components/chat/tableValues.ts';
 import { CleanView } from './components/CleanView.tsx';
 import { PreviewView } from './components/PreviewView.tsx';
 import { SettingsView } from './components/SettingsView.tsx';
+import { AccountSection } from './components/auth/AccountSection.tsx';
+import { ChatGate } from './components/auth/ChatGate.tsx';
+import { useAuthUser } from './components/auth/useAuthUser.ts';
+import type { AuthConfig, AuthService } from './auth/auth.ts';
 
 /** Everything the pane does outside React, handed in so views are testable without Office or a worker. */
 export interface Services {
@@ -16,7 +22,20 @@ export interface Services {
   readSelection: () => Promise<Selection>;
   engineVersion: () => Promise<string>;
   getHealth: () => Promise<Health>;
-  sendChatMessage: (conversationId: string, text: string) => Promise<ChatReply>;
+  chat: ChatApi;
+  countTokens?: (text: string, signal: AbortSignal) => Promise<TokenCount>;
+  getUsage?: () => Promise<Usage>;
+  /** Only inside Excel. */
+  insertTable?: (cells: SheetCells) => Promise<InsertedTable>;
+  insertFormula?: (formula: string) => Promise<InsertedTable>;
+  /** The engine's local token estimate, once wired in. */
+  tokenEstimate?: TokenEstimateSlot;
+  /** False when the proxy serves one local user without sign-in. */
+  requiresSignIn: () => Promise<boolean>;
+  /** Sign-in, or null while no Supabase project is configured. */
+  auth: AuthService | null;
+  supabase: AuthConfig | undefined;
+  saveSupabase: (config: AuthConfig) => void;
 }
 
 const TABS = [
@@ -51,6 +70,8 @@ export interface AppProps {
 export function App({ mode, services }: AppProps) {
   const styles = useStyles();
   const [selected, setSelected] = useState<TabValue>('clean');
+  const session = useAuthUser(services.auth);
+  const user = services.auth && session.status === 'ready' ? session.user : undefined;
 
   const panels: Record<TabValue, ReactNode> = {
     clean: (
@@ -62,8 +83,33 @@ export function App({ mode, services }: AppProps) {
       />
     ),
     preview: <PreviewView />,
-    chat: <ChatView sendMessage={services.sendChatMessage} />,
-    settings: <SettingsView getEngineVersion={services.engineVersion} getHealth={services.getHealth} />,
+    chat: (
+      <ChatGate requiresSignIn={services.requiresSignIn} auth={services.auth} microsoftAvailable={mode === 'excel'}>
+        {(userId) => (
+          // A different user gets a fresh chat, never the previous user's list.
+          <ChatView
+            key={userId ?? 'local'}
+            api={services.chat}
+            countTokens={services.countTokens}
+            getUsage={services.getUsage}
+            insertTable={mode === 'excel' ? services.insertTable : undefined}
+            insertFormula={mode === 'excel' ? services.insertFormula : undefined}
+            tokenEstimate={services.tokenEstimate}
+          />
+        )}
+      </ChatGate>
+    ),
+    settings: (
+      <>
+        <SettingsView getEngineVersion={services.engineVersion} getHealth={services.getHealth} />
+        <AccountSection
+          user={user}
+          signOut={services.auth ? () => services.auth?.signOut() ?? Promise.resolve() : undefined}
+          supabase={services.supabase}
+          saveSupabase={services.saveSupabase}
+        />
+      </>
+    ),
   };
 
   return (

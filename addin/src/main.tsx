@@ -2,22 +2,54 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { FluentProvider } from '@fluentui/react-components';
 import { App, type Services } from './App.tsx';
-import { getHealth, sendChatMessage } from './api/proxy.ts';
+import { createProxyClient } from './api/proxy.ts';
 import { createEngineClient } from './engine/client.ts';
 import { readSelection } from './office/excel.ts';
 import { detectHost, officeThemeIsDark } from './office/host.ts';
+import { insertAtSelection, restoreSnapshot } from './office/write.ts';
+import { openDialogForMessage } from './office/dialog.ts';
+import type { AuthService } from './auth/auth.ts';
+import { loadSettings, saveSettings } from './settings.ts';
 import { pickTheme } from './theme.ts';
 
 const mode = await detectHost();
 const engine = createEngineClient();
+const settings = loadSettings();
+// supabase-js loads only when a sign-in project is configured (not in local mode).
+async function startAuth(): Promise<AuthService | null> {
+  if (!settings.supabase) return null;
+  const { createAuthService, createSupabaseAuth } = await import('./auth/auth.ts');
+  return createAuthService(createSupabaseAuth(settings.supabase), mode === 'excel' ? { openDialog: (url) => openDialogForMessage(url) } : {});
+}
+const auth = await startAuth();
+const proxy = createProxyClient({ getAccessToken: () => (auth ? auth.getAccessToken() : Promise.resolve(null)) });
 
 const services: Services = {
   profileFile: (file, sheet) => engine.profileFile(file, sheet),
   profileRange: (range) => engine.profileRange(range),
-  readSelection,
+  readSelection: () => readSelection(),
   engineVersion: () => engine.version(),
-  getHealth: () => getHealth(),
-  sendChatMessage: (conversationId, text) => sendChatMessage(conversationId, text),
+  getHealth: () => proxy.getHealth(),
+  chat: proxy,
+  countTokens: (text, signal) => proxy.countTokens(text, signal),
+  getUsage: () => proxy.getUsage(),
+  insertTable: async ({ values, numberFormat }) => {
+    const snapshot = await insertAtSelection(values, numberFormat);
+    return { address: snapshot.address, undo: () => restoreSnapshot(snapshot) };
+  },
+  insertFormula: async (formula) => {
+    // A string starting with "=" written as a value is entered as a formula, as if typed.
+    const snapshot = await insertAtSelection([[formula]]);
+    return { address: snapshot.address, undo: () => restoreSnapshot(snapshot) };
+  },
+  requiresSignIn: () => proxy.requiresSignIn(),
+  auth,
+  supabase: settings.supabase,
+  saveSupabase: (config) => {
+    saveSettings({ ...settings, supabase: config });
+    // Sign-in is built once at start-up; a restart picks up the new project.
+    window.location.reload();
+  },
 };
 
 const theme = pickTheme(officeThemeIsDark(), window.matchMedia('(prefers-color-scheme: dark)').matches);

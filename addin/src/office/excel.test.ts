@@ -1,44 +1,37 @@
-import { OfficeMockObject } from 'office-addin-mock';
-import { describe, expect, it, vi } from 'vitest';
-import { MAX_SELECTION_CELLS, readSelection } from './excel.ts';
+import { describe, expect, it } from 'vitest';
+import { grid, mockWorkbook } from '../test/excelMock.ts';
+import { MAX_SELECTION_CELLS, approximateBytes, nextBlockRows, readSelection, throwIfAborted } from './excel.ts';
 
-interface RangeData {
-  address: string;
-  rowCount: number;
-  columnCount: number;
-  values: unknown[][];
-  numberFormat: string[][];
-}
-
-/** An Excel whose selection is `range`, mocked the way office-addin-mock expects. */
-function mockExcel(range: RangeData) {
-  const data = {
-    context: {
-      workbook: {
-        range,
-        getSelectedRange(this: { range: unknown }) {
-          return this.range;
-        },
-      },
-    },
-    run: async function (this: { context: unknown }, callback: (context: unknown) => Promise<unknown>) {
-      return callback(this.context);
-    },
-  };
-  // The library declares its input as a class with only an index signature; plain data is what it reads.
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-  const excel = new OfficeMockObject(data);
-  vi.stubGlobal('Excel', excel);
-  const selected = (excel as unknown as { context: { workbook: { range: { load: (properties: unknown) => unknown } } } }).context.workbook.range;
-  return { loadSpy: vi.spyOn(selected, 'load') };
+function ledger(rows: number, columns: number) {
+  const header = Array.from({ length: columns }, (_, c) => `Col ${c + 1}`);
+  const body = Array.from({ length: rows - 1 }, (_, r) => Array.from({ length: columns }, (_, c) => (c === 0 ? `INV-${r}` : r * 10 + c)));
+  const formats = [header.map(() => 'General'), ...body.map((row) => row.map((_, c) => (c === 1 ? '#,##0.00' : 'General')))];
+  return grid('Sheet1', [header, ...body], formats);
 }
 
 describe('readSelection', () => {
   it('returns the selection’s values, number formats and address', async () => {
-    const { loadSpy } = mockExcel({
+    mockWorkbook(
+      [
+        grid(
+          'Sheet1',
+          [
+            ['Date', 'Amount'],
+            [45292, 1250.5],
+            [45293, ''],
+          ],
+          [
+            ['General', 'General'],
+            ['yyyy-mm-dd', '#,##0.00'],
+            ['yyyy-mm-dd', '#,##0.00'],
+          ],
+        ),
+      ],
+      ['Sheet1', 0, 0, 3, 2],
+    );
+
+    expect(await readSelection()).toEqual({
       address: 'Sheet1!A1:B3',
-      rowCount: 3,
-      columnCount: 2,
       values: [
         ['Date', 'Amount'],
         [45292, 1250.5],
@@ -50,39 +43,76 @@ describe('readSelection', () => {
         ['yyyy-mm-dd', '#,##0.00'],
       ],
     });
-
-    const selection = await readSelection();
-
-    expect(selection).toEqual({
-      address: 'Sheet1!A1:B3',
-      values: [
-        ['Date', 'Amount'],
-        [45292, 1250.5],
-        [45293, ''],
-      ],
-      numberFormat: [
-        ['General', 'General'],
-        ['yyyy-mm-dd', '#,##0.00'],
-        ['yyyy-mm-dd', '#,##0.00'],
-      ],
-    });
-    const requested = loadSpy.mock.calls.flatMap(([properties]) => properties as string[]);
-    expect(requested).toEqual(expect.arrayContaining(['values', 'numberFormat', 'address', 'rowCount', 'columnCount']));
   });
 
-  it('refuses an oversized selection before loading its values', async () => {
-    const { loadSpy } = mockExcel({
-      address: 'Sheet1!A1:J200000',
-      rowCount: 200_000,
-      columnCount: 10,
-      values: [],
-      numberFormat: [],
-    });
+  it('reads a large selection in row blocks that stay under the byte target, in order', async () => {
+    const sheet = ledger(5_000, 6);
+    const book = mockWorkbook([sheet], ['Sheet1', 0, 0, 5_000, 6]);
+    const progress: number[] = [];
+    const targetBytes = 60_000;
 
-    await expect(readSelection()).rejects.toThrow(
-      `The selection Sheet1!A1:J200000 has 2,000,000 cells; select at most ${MAX_SELECTION_CELLS.toLocaleString('en-US')} cells for now.`,
-    );
-    const requested = loadSpy.mock.calls.flatMap(([properties]) => properties as string[]);
-    expect(requested).not.toContain('values');
+    const selection = await readSelection({ targetBytesPerSync: targetBytes, firstBlockCells: 600, onProgress: (share) => progress.push(share) });
+
+    expect(selection.values).toEqual(sheet.cells);
+    expect(selection.numberFormat).toEqual(sheet.formats);
+    const blocks = book.ranges().slice(1);
+    expect(blocks.length).toBeGreaterThan(5);
+    // Contiguous, complete, and each block after the first sized from the bytes of the one before.
+    let next = 0;
+    for (const [row, column, rows, columns] of blocks) {
+      expect([row, column, columns]).toEqual([next, 0, 6]);
+      const bytes = approximateBytes(sheet.cells.slice(row, row + rows)) + approximateBytes(sheet.formats.slice(row, row + rows));
+      expect(bytes).toBeLessThanOrEqual(targetBytes * 1.1);
+      next += rows;
+    }
+    expect(next).toBe(5_000);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('starts from the selection’s own position on the sheet', async () => {
+    mockWorkbook([grid('Data', [['x', 'y', 'z'], ['', 1, 2], ['', 3, 4]])], ['Data', 1, 1, 2, 2]);
+    expect(await readSelection()).toMatchObject({ address: 'Data!B2:C3', values: [[1, 2], [3, 4]] });
+  });
+
+  it('refuses an oversized selection before loading any values', async () => {
+    const book = mockWorkbook([grid('Sheet1', [['a']])], ['Sheet1', 0, 0, 200_000, 11]);
+    await expect(readSelection()).rejects.toThrow(`select at most ${MAX_SELECTION_CELLS.toLocaleString('en-US')} cells`);
+    expect(book.ranges()).toHaveLength(1);
+    expect(book.largestLoad()).toBe(0);
+  });
+
+  it('stops between blocks when cancelled', async () => {
+    mockWorkbook([ledger(1_000, 4)], ['Sheet1', 0, 0, 1_000, 4]);
+    const controller = new AbortController();
+    const reading = readSelection({
+      firstBlockCells: 40,
+      signal: controller.signal,
+      onProgress: () => {
+        controller.abort(new Error('Cancelled by the user.'));
+      },
+    });
+    await expect(reading).rejects.toThrow('Cancelled by the user.');
+  });
+});
+
+describe('block sizing helpers', () => {
+  it('scales the next block to the byte target, at most doubling and never below one row', () => {
+    expect(nextBlockRows(100, 1_000, 10_000)).toBe(200);
+    expect(nextBlockRows(100, 40_000, 10_000)).toBe(25);
+    expect(nextBlockRows(1, 10_000_000, 10)).toBe(1);
+    expect(nextBlockRows(10, 0, 10)).toBe(20);
+  });
+
+  it('measures blocks as JSON and throws a given abort reason', () => {
+    expect(approximateBytes([[1, 'ab']])).toBe('[[1,"ab"]]'.length);
+    const controller = new AbortController();
+    expect(() => {
+      throwIfAborted(controller.signal);
+    }).not.toThrow();
+    controller.abort();
+    expect(() => {
+      throwIfAborted(controller.signal);
+    }).toThrow();
   });
 });

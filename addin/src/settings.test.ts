@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { SETTINGS_KEY, checkSupabaseUrl, loadSettings, saveSettings } from './settings.ts';
+
+function memory() {
+  const map = new Map<string, string>();
+  return { map, getItem: (key: string) => map.get(key) ?? null, setItem: (key: string, value: string) => void map.set(key, value) };
+}
+
+describe('settings', () => {
+  it('round-trips the Supabase project through the pane’s own storage', () => {
+    const storage = memory();
+    saveSettings({ supabase: { supabaseUrl: 'https://abcd.supabase.co', anonKey: 'anon' } }, storage);
+    expect([...storage.map.keys()]).toEqual([SETTINGS_KEY]);
+    expect(loadSettings(storage)).toEqual({ supabase: { supabaseUrl: 'https://abcd.supabase.co', anonKey: 'anon' } });
+  });
+
+  it('ignores unreadable or unsafe settings', () => {
+    const storage = memory();
+    storage.setItem(SETTINGS_KEY, '{not json');
+    expect(loadSettings(storage)).toEqual({});
+    storage.setItem(SETTINGS_KEY, JSON.stringify({ supabase: { supabaseUrl: 'http://abcd.supabase.co', anonKey: 'anon' } }));
+    expect(loadSettings(storage)).toEqual({});
+    expect(loadSettings(undefined)).toEqual({});
+  });
+
+  it('checks the project URL', () => {
+    expect(checkSupabaseUrl('https://abcd.supabase.co')).toBeNull();
+    expect(checkSupabaseUrl('http://127.0.0.1:54321')).toBeNull();
+    expect(checkSupabaseUrl('http://abcd.supabase.co')).toMatch(/https/);
+    expect(checkSupabaseUrl('https://abcd.supabase.co/rest/v1')).toMatch(/without a path/);
+    expect(checkSupabaseUrl('abcd')).toMatch(/full project URL/);
+  });
+});
