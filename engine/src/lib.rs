@@ -13,6 +13,7 @@ pub mod infer;
 pub mod mask;
 pub mod office;
 pub mod parse;
+pub mod preview;
 pub mod profile;
 pub mod read;
 pub mod recipe;

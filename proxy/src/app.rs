@@ -136,6 +136,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::routes())
+        .merge(routes::client_config::routes())
         .merge(routes::me::routes())
         .merge(routes::sheets::routes())
         .merge(routes::conversations::routes())

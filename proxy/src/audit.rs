@@ -5,14 +5,24 @@
 //! journal order by one worker; the position delivered so far is recorded
 //! (atomically, fsync'ed) after each delivery. When the store is
 //! unreachable, events stay in the journal and are replayed in order when it
-//! is back, also after a restart: a crash at any point loses nothing (an
-//! event delivered just before a crash may be delivered twice; each carries
-//! its own id, which the embedded store deduplicates on).
+//! is back, also after a restart: a crash at any point loses nothing.
 //!
-//! Events the store refuses for good (say, a replayed token that has
-//! expired meanwhile) go to `dead-letter.jsonl` beside the journal, never
-//! nowhere. Events without a user (authentication failures) go to the store
-//! when it can hold them, else to `system-events.jsonl`.
+//! Exactly once: an event delivered just before a crash (or a timeout) is
+//! delivered again, but each event carries the UUID it was given when it was
+//! made, and both stores write one row per id (Supabase: `event_id`).
+//!
+//! With Supabase, events go in the user's name with their token, unless the
+//! operator configured the service key, which then writes every event
+//! (the token is then not kept in the journal). Without the service key:
+//! * events without a user (authentication failures) go to
+//!   `system-events.jsonl` on this machine only (a warning says so at
+//!   start-up);
+//! * an event whose token the store refuses (it expired while the store was
+//!   away) goes to `awaiting-service-key.jsonl`.
+//!
+//! Both files are moved into the journal, and so into the database, at the
+//! first start-up with the service key. Events the store refuses for any
+//! other reason go to `dead-letter.jsonl`: never nowhere.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
@@ -34,6 +44,11 @@ use crate::store::{Store, StoreError, now_stamp};
 
 /// How often the worker retries when the store was unreachable.
 const RETRY_INTERVAL: Duration = Duration::from_secs(5);
+/// System events, when the store cannot hold them.
+const SYSTEM_EVENTS_FILE: &str = "system-events.jsonl";
+/// Events whose user token the store refused, kept for the service key.
+const AWAITING_SERVICE_KEY_FILE: &str = "awaiting-service-key.jsonl";
+const DEAD_LETTER_FILE: &str = "dead-letter.jsonl";
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -312,6 +327,42 @@ impl Journal {
         Ok(())
     }
 
+    /// Moves the entries of a side file (see the module docs) into the
+    /// journal, then removes it. A crash in between imports them again on
+    /// the next start, and the event ids make the second copies no-ops.
+    fn import(&mut self, name: &str) -> anyhow::Result<usize> {
+        let path = self.dir.join(name);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let mut imported = 0;
+        for line in BufReader::new(file).lines() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Entry>(&line) {
+                Ok(entry) => {
+                    self.append(&entry)?;
+                    imported += 1;
+                }
+                Err(e) => {
+                    // Kept as it was, for a person to look at.
+                    tracing::error!(error = %e, file = name,
+                        "an unreadable audit line is kept in {name}.unreadable");
+                    let mut kept = open_private(&self.dir.join(format!("{name}.unreadable")))?;
+                    kept.write_all(format!("{line}\n").as_bytes())?;
+                    kept.sync_data()?;
+                }
+            }
+        }
+        std::fs::remove_file(&path)?;
+        sync_dir(&self.dir)?;
+        Ok(imported)
+    }
+
     fn append_to(&self, name: &str, value: &Value) -> anyhow::Result<()> {
         let mut file = open_private(&self.dir.join(name))?;
         let mut line = serde_json::to_vec(value)?;
@@ -350,7 +401,27 @@ impl Auditor {
         store: Arc<dyn Store>,
         metrics: Metrics,
     ) -> anyhow::Result<Auditor> {
-        let journal = Journal::open(data_dir.join("audit-queue"))?;
+        let mut journal = Journal::open(data_dir.join("audit-queue"))?;
+        if store.stores_system_events() {
+            for name in [SYSTEM_EVENTS_FILE, AWAITING_SERVICE_KEY_FILE] {
+                let imported = journal
+                    .import(name)
+                    .with_context(|| format!("cannot move {name} into the audit journal"))?;
+                if imported > 0 {
+                    tracing::info!(
+                        events = imported,
+                        file = name,
+                        "queued kept audit events for delivery"
+                    );
+                }
+            }
+        } else {
+            tracing::warn!(
+                file = %journal.dir.join(SYSTEM_EVENTS_FILE).display(),
+                "system audit events (authentication failures) are kept in a local file only: \
+                 set SUPABASE_SERVICE_ROLE_KEY to record them in Supabase"
+            );
+        }
         Ok(Auditor {
             store,
             journal: Arc::new(Mutex::new(journal)),
@@ -416,7 +487,7 @@ impl Auditor {
         } else {
             let value = json!({ "event": event });
             if let Err(error) = blocking(&self.journal, move |j| {
-                j.append_to("system-events.jsonl", &value)
+                j.append_to(SYSTEM_EVENTS_FILE, &value)
             })
             .await
             {
@@ -473,16 +544,8 @@ impl Auditor {
                         return false;
                     }
                     Err(error) => {
-                        tracing::error!(error = %error, event_id = %entry.event.id,
-                            "the store refused an audit event; kept in dead-letter.jsonl");
-                        let value = json!({ "error": error.to_string(), "event": entry.event,
-                            "user_id": caller.as_ref().map(|c| c.user_id) });
-                        if let Err(e) = blocking(&self.journal, move |j| {
-                            j.append_to("dead-letter.jsonl", &value)
-                        })
-                        .await
-                        {
-                            tracing::error!(error = %e, "cannot write the audit dead letter; will retry");
+                        if let Err(e) = self.set_aside(entry, error).await {
+                            tracing::error!(error = %e, "cannot set a refused audit event aside; will retry");
                             return false;
                         }
                     }
@@ -497,11 +560,65 @@ impl Auditor {
         }
     }
 
+    /// Keeps an event the store refused out of the way of the ones behind
+    /// it: for the service key when the user's token was the problem (it
+    /// expired while queued), else in the dead letters.
+    async fn set_aside(&self, mut entry: Entry, error: StoreError) -> anyhow::Result<()> {
+        let token_refused =
+            matches!(error, StoreError::Unauthorized(_)) && self.store.needs_caller_token();
+        let (file, value) = if token_refused {
+            tracing::warn!(error = %error, event_id = %entry.event.id,
+                "the store refused the user's token for an audit event; kept in \
+                 awaiting-service-key.jsonl until SUPABASE_SERVICE_ROLE_KEY is set");
+            if let Some(caller) = entry.caller.as_mut() {
+                caller.token = None;
+            }
+            (AWAITING_SERVICE_KEY_FILE, serde_json::to_value(&entry)?)
+        } else {
+            tracing::error!(error = %error, event_id = %entry.event.id,
+                "the store refused an audit event; kept in dead-letter.jsonl");
+            let value = json!({ "error": error.to_string(), "event": entry.event,
+                "user_id": entry.caller.as_ref().map(|c| c.user_id) });
+            (DEAD_LETTER_FILE, value)
+        };
+        blocking(&self.journal, move |j| j.append_to(file, &value)).await
+    }
+
     /// Events waiting for the store.
     pub async fn queued(&self) -> usize {
         blocking(&self.journal, |j| j.pending())
             .await
             .map(|p| p.len())
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_events_move_into_the_journal_and_unreadable_lines_are_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::open(dir.path().to_path_buf()).unwrap();
+        let event = AuditEvent::new("auth.failure").status(AuditStatus::Denied);
+        let kept = serde_json::to_string(&json!({ "event": event })).unwrap();
+        std::fs::write(
+            dir.path().join(SYSTEM_EVENTS_FILE),
+            format!("{kept}\nnot json\n\n"),
+        )
+        .unwrap();
+
+        assert_eq!(journal.import(SYSTEM_EVENTS_FILE).unwrap(), 1);
+        assert_eq!(journal.import(AWAITING_SERVICE_KEY_FILE).unwrap(), 0);
+        let pending = journal.pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert!(pending[0].2.caller.is_none());
+        assert_eq!(pending[0].2.event, event, "the same event, id included");
+        assert!(!dir.path().join(SYSTEM_EVENTS_FILE).exists());
+        let unreadable =
+            std::fs::read_to_string(dir.path().join(format!("{SYSTEM_EVENTS_FILE}.unreadable")))
+                .unwrap();
+        assert_eq!(unreadable, "not json\n");
     }
 }

@@ -65,6 +65,9 @@ pub struct SupabaseConfig {
     pub url: Url,
     /// Sent as `apikey` to PostgREST.
     pub anon_key: SecretString,
+    /// `SUPABASE_SERVICE_ROLE_KEY`: used only to write audit events (system
+    /// events, and queued events whose user token may have expired).
+    pub service_role_key: Option<SecretString>,
 }
 
 impl SupabaseConfig {
@@ -102,8 +105,10 @@ pub struct EntraConfig {
 }
 
 /// `PII_POLICY`: applied by the outgoing guard to everything sent to the
-/// model. `mask` (default) replaces what it detects, `block` refuses the
-/// request, `allow` sends as is (the add-in has already masked the sheet).
+/// model. `block` (default, as the product's privacy promise requires)
+/// refuses a request carrying personal data found with high confidence,
+/// `mask` replaces it, `allow` sends as is (the add-in has already masked
+/// the sheet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PiiPolicy {
     Mask,
@@ -283,7 +288,7 @@ impl Config {
             }
         };
         let pii_policy = match get("PII_POLICY").as_deref().map(str::to_ascii_lowercase) {
-            None => PiiPolicy::Mask,
+            None => PiiPolicy::Block,
             Some(v) => match v.as_str() {
                 "mask" => PiiPolicy::Mask,
                 "block" => PiiPolicy::Block,
@@ -315,12 +320,29 @@ impl Config {
                         "contains characters a header cannot carry",
                     ));
                 }
+                let service_role_key = match get("SUPABASE_SERVICE_ROLE_KEY") {
+                    None => None,
+                    Some(key) if key.is_empty() || !is_header_safe(&key) => {
+                        return Err(invalid(
+                            "SUPABASE_SERVICE_ROLE_KEY",
+                            "is empty or contains characters a header cannot carry",
+                        ));
+                    }
+                    Some(key) => Some(SecretString::from(key)),
+                };
                 Some(SupabaseConfig {
                     url,
                     anon_key: SecretString::from(anon_key),
+                    service_role_key,
                 })
             }
         };
+        if supabase.is_none() && get("SUPABASE_SERVICE_ROLE_KEY").is_some() {
+            return Err(invalid(
+                "SUPABASE_SERVICE_ROLE_KEY",
+                "is only used with SUPABASE_URL",
+            ));
+        }
         let base = supabase
             .as_ref()
             .map(|s| s.url.as_str().trim_end_matches('/').to_owned());
@@ -539,7 +561,7 @@ mod tests {
         assert_eq!(c.rate_limit_rpm, 20);
         assert_eq!(c.daily_token_budget, 1_000_000);
         assert!(c.redis_url.is_none());
-        assert_eq!(c.pii_policy, PiiPolicy::Mask);
+        assert_eq!(c.pii_policy, PiiPolicy::Block);
     }
 
     #[test]
@@ -616,6 +638,7 @@ mod tests {
         .unwrap();
         let s = c.supabase.unwrap();
         assert_eq!(s.rest_url(), "https://abc.supabase.co/rest/v1");
+        assert!(s.service_role_key.is_none());
         let AuthMode::Jwt(jwt) = c.auth else {
             panic!("SUPABASE_URL configures JWT auth")
         };
@@ -633,8 +656,18 @@ mod tests {
             ("SUPABASE_ANON_KEY", "anon"),
             ("SUPABASE_JWKS_URL", "http://127.0.0.1:9/keys"),
             ("JWT_ISSUER", "https://issuer.example"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "service.key.value"),
         ])
         .unwrap();
+        let service_key = c.supabase.as_ref().unwrap().service_role_key.as_ref();
+        assert_eq!(
+            service_key.map(|k| k.expose_secret().to_owned()).as_deref(),
+            Some("service.key.value")
+        );
+        assert!(
+            !format!("{c:?}").contains("service.key.value"),
+            "never in Debug"
+        );
         let AuthMode::Jwt(jwt) = c.auth else { panic!() };
         assert_eq!(jwt.jwks_url.unwrap().as_str(), "http://127.0.0.1:9/keys");
         assert_eq!(jwt.issuer.as_deref(), Some("https://issuer.example"));
@@ -673,6 +706,18 @@ mod tests {
                 "SUPABASE_ANON_KEY",
             ),
             (&[("SUPABASE_JWT_SECRET", "short")], "SUPABASE_JWT_SECRET"),
+            (
+                &[("SUPABASE_SERVICE_ROLE_KEY", "service.key.value")],
+                "SUPABASE_SERVICE_ROLE_KEY",
+            ),
+            (
+                &[
+                    ("SUPABASE_URL", "https://abc.supabase.co"),
+                    ("SUPABASE_ANON_KEY", "anon"),
+                    ("SUPABASE_SERVICE_ROLE_KEY", "a\nb"),
+                ],
+                "SUPABASE_SERVICE_ROLE_KEY",
+            ),
             (
                 &[
                     ("SUPABASE_JWT_SECRET", SECRET),

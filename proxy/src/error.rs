@@ -42,6 +42,14 @@ pub enum AppError {
         message: String,
         retry_after_secs: Option<u64>,
     },
+    /// A request this server will not send to the model (too large for it,
+    /// personal data under `PII_POLICY=block`), phrased for the client.
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("AI chat is not configured on this server: set GEMINI_API_KEY")]
     AiNotConfigured,
     #[error("{0} is not available in this version of the proxy")]
@@ -81,7 +89,9 @@ impl AppError {
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::BudgetExhausted { .. } => (StatusCode::TOO_MANY_REQUESTS, "budget_exhausted"),
             AppError::AiUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ai_unavailable"),
-            AppError::Upstream { status, code, .. } => (*status, code),
+            AppError::Upstream { status, code, .. } | AppError::Refused { status, code, .. } => {
+                (*status, code)
+            }
             AppError::AiNotConfigured => (StatusCode::SERVICE_UNAVAILABLE, "ai_not_configured"),
             AppError::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, "not_implemented"),
             AppError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),

@@ -46,6 +46,7 @@ struct Inner {
     audit_queue: Gauge,
     limit_fallbacks: Counter,
     ai_queries: Family<StatusLabels, Counter>,
+    chat_summaries: Family<StatusLabels, Counter>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -71,6 +72,12 @@ impl Metrics {
         let audit_queue = Gauge::default();
         let limit_fallbacks = Counter::default();
         let ai_queries = Family::<StatusLabels, Counter>::default();
+        let chat_summaries = Family::<StatusLabels, Counter>::default();
+        registry.register(
+            "chat_summaries",
+            "Summaries of older chat turns by outcome (stored, failed)",
+            chat_summaries.clone(),
+        );
         registry.register(
             "limits_redis_fallback",
             "Limit checks answered locally because Redis was unreachable",
@@ -112,6 +119,7 @@ impl Metrics {
                 audit_queue,
                 limit_fallbacks,
                 ai_queries,
+                chat_summaries,
             }),
         }
     }
@@ -137,6 +145,16 @@ impl Metrics {
     pub fn ai_query(&self, status: &str) {
         self.inner
             .ai_queries
+            .get_or_create(&StatusLabels {
+                status: status.to_owned(),
+            })
+            .inc();
+    }
+
+    /// `stored` or `failed`.
+    pub fn chat_summary(&self, status: &str) {
+        self.inner
+            .chat_summaries
             .get_or_create(&StatusLabels {
                 status: status.to_owned(),
             })

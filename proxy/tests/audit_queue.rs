@@ -151,6 +151,19 @@ async fn queued_audit_events_survive_a_kill_and_are_replayed_in_order() {
         .map(|e| e["details"]["request_id"].as_str().unwrap())
         .collect();
     assert_eq!(replayed, ids, "every event, once, in order");
+    // Each carries the id it was given when queued, which the database
+    // deduplicates on (tests/tests/proxy_supabase.rs kills a proxy between
+    // "sent" and "acknowledged" against the real schema).
+    let event_ids: std::collections::HashSet<&str> = events
+        .iter()
+        .map(|e| {
+            let id = e["event_id"].as_str().expect("an event_id");
+            assert_eq!(e["details"]["event_id"], id);
+            Uuid::parse_str(id).expect("a UUID");
+            id
+        })
+        .collect();
+    assert_eq!(event_ids.len(), ids.len());
     for event in &events {
         assert_eq!(event["action"], "sheet.create");
         assert_eq!(event["resource_type"], "excel_sheet");

@@ -709,3 +709,44 @@ proptest! {
         })?;
     }
 }
+
+#[tokio::test]
+async fn the_public_config_tells_the_pane_how_to_sign_in_and_nothing_secret() {
+    let local = TestApp::new(&[]);
+    let body = local
+        .call("GET", "/api/v1/config", None, None)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(body["auth"], json!({ "mode": "local" }));
+    assert_eq!(body["ai"]["configured"], json!(false));
+    assert_eq!(body["entra_sign_in"], json!(false));
+
+    let anon_key = "eyJhbGciOiJIUzI1NiJ9.anon-public";
+    let service_key = "eyJhbGciOiJIUzI1NiJ9.service-role-secret";
+    let gemini_key = "gemini-key-secret-0123456789";
+    let supabase = TestApp::new(&[
+        ("SUPABASE_URL", "http://127.0.0.1:54321/"),
+        ("SUPABASE_ANON_KEY", anon_key),
+        ("SUPABASE_SERVICE_ROLE_KEY", service_key),
+        ("SUPABASE_JWT_SECRET", SECRET),
+        ("GEMINI_API_KEY", gemini_key),
+    ]);
+    let reply = supabase.call("GET", "/api/v1/config", None, None).await;
+    let body = reply.expect(StatusCode::OK);
+    assert_eq!(
+        body["auth"],
+        json!({ "mode": "supabase", "supabase_url": "http://127.0.0.1:54321", "anon_key": anon_key })
+    );
+    assert_eq!(body["ai"]["configured"], json!(true));
+    let text = String::from_utf8_lossy(&reply.body);
+    for secret in [service_key, gemini_key, SECRET] {
+        assert!(!text.contains(secret), "{text}");
+    }
+
+    let external = TestApp::with_auth(None);
+    let body = external
+        .call("GET", "/api/v1/config", None, None)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(body["auth"], json!({ "mode": "external" }));
+}

@@ -10,6 +10,14 @@
 //!   lines, each a whole `GenerateContentResponse`, separated by `\r\n\r\n`,
 //!   ending when the body closes; what happens is taken from a queue of
 //!   [`Behaviour`]s, one per call (a normal answer when the queue is empty).
+//! - `POST /v1beta/models/{model}:generateContent` → one whole
+//!   `GenerateContentResponse` (the answer's pieces joined, `STOP`, usage);
+//!   scripted apart from the streams ([`GeminiStandIn::script_generate`]:
+//!   `Answer`, `TooMany`, `Status`, `PromptBlocked`), answering
+//!   [`DEFAULT_GENERATED`] when its queue is empty.
+//!
+//! Every generate request body is recorded, streams and whole answers apart
+//! ([`GeminiStandIn::requests`], [`GeminiStandIn::generate_requests`]).
 //!
 //! Every call needs `x-goog-api-key` (403 `PERMISSION_DENIED` otherwise);
 //! errors are `{"error": {"code", "message", "status", "details"?}}`.
@@ -20,7 +28,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,6 +43,8 @@ use tokio::sync::{Notify, mpsc};
 
 pub const MODEL: &str = "gemini-flash-latest";
 pub const KEY: &str = "test-gemini-key-0123456789";
+/// What `generateContent` answers when nothing is scripted.
+pub const DEFAULT_GENERATED: &str = "A summary of the earlier conversation.";
 
 /// What one `streamGenerateContent` call does.
 #[derive(Debug, Clone)]
@@ -61,11 +71,20 @@ pub enum Behaviour {
     ErrorChunk(String),
 }
 
+/// The `inputTokenLimit` `models.get` reports unless told otherwise.
+pub const INPUT_TOKEN_LIMIT: u64 = 1_048_576;
+
 #[derive(Default)]
 struct Inner {
+    /// `inputTokenLimit` when set (0: [`INPUT_TOKEN_LIMIT`]).
+    input_token_limit: AtomicU64,
     script: Mutex<VecDeque<Behaviour>>,
-    /// Bodies of the generate calls, in order.
+    /// Bodies of the streamed generate calls, in order.
     requests: Mutex<Vec<Value>>,
+    /// What `generateContent` calls do, in order.
+    generate_script: Mutex<VecDeque<Behaviour>>,
+    /// Bodies of the `generateContent` calls, in order.
+    generate_requests: Mutex<Vec<Value>>,
     calls: AtomicUsize,
     model_fetches: AtomicUsize,
     models_down: AtomicBool,
@@ -146,6 +165,13 @@ fn words(value: &Value) -> u64 {
 }
 
 fn chunk(text: &str, finish: Option<&str>, usage: Option<(u64, u64)>) -> Bytes {
+    Bytes::from(format!(
+        "data: {}\r\n\r\n",
+        response_json(text, finish, usage)
+    ))
+}
+
+fn response_json(text: &str, finish: Option<&str>, usage: Option<(u64, u64)>) -> Value {
     let mut candidate = json!({
         "content": { "parts": [{ "text": text }], "role": "model" },
         "index": 0
@@ -167,7 +193,54 @@ fn chunk(text: &str, finish: Option<&str>, usage: Option<(u64, u64)>) -> Bytes {
             "totalTokenCount": prompt + output + 3
         });
     }
-    Bytes::from(format!("data: {response}\r\n\r\n"))
+    response
+}
+
+fn blocked_json(prompt: u64) -> Value {
+    json!({
+        "promptFeedback": { "blockReason": "SAFETY", "safetyRatings": [
+            { "category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH" }
+        ]},
+        "usageMetadata": { "promptTokenCount": prompt, "totalTokenCount": prompt },
+        "modelVersion": MODEL
+    })
+}
+
+fn too_many(delay: Option<String>) -> Response {
+    let details = delay.map(|d| {
+        json!([
+            { "@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [] },
+            { "@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d }
+        ])
+    });
+    error_body(
+        429,
+        "RESOURCE_EXHAUSTED",
+        "You exceeded your current quota (prompt: secret)",
+        details,
+    )
+}
+
+/// A whole answer for `generateContent`.
+fn whole_answer(behaviour: Behaviour, prompt: u64) -> Response {
+    match behaviour {
+        Behaviour::TooMany(delay) => too_many(delay),
+        Behaviour::Status(code) => {
+            error_body(code, status_name(code), "upstream failure detail", None)
+        }
+        Behaviour::PromptBlocked => axum::Json(blocked_json(prompt)).into_response(),
+        Behaviour::Answer(pieces) => {
+            let text = pieces.concat();
+            let output = text.split_whitespace().count() as u64;
+            axum::Json(response_json(&text, Some("STOP"), Some((prompt, output)))).into_response()
+        }
+        other => error_body(
+            500,
+            "INTERNAL",
+            &format!("the stand-in cannot {other:?} for generateContent"),
+            None,
+        ),
+    }
 }
 
 /// An SSE body fed by a task; `Err` from `send` means the client left.
@@ -235,6 +308,17 @@ async fn generate(
             ]}))
             .into_response()
         }
+        "generateContent" => {
+            let prompt = words(&body);
+            inner.generate_requests.lock().unwrap().push(body);
+            let behaviour = inner
+                .generate_script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| Behaviour::Answer(vec![DEFAULT_GENERATED.into()]));
+            whole_answer(behaviour, prompt)
+        }
         "streamGenerateContent" => {
             if query.as_deref() != Some("alt=sse") {
                 return error_body(400, "INVALID_ARGUMENT", "these tests use alt=sse", None);
@@ -257,20 +341,7 @@ async fn generate(
 async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(8);
     match behaviour {
-        Behaviour::TooMany(delay) => {
-            let details = delay.map(|d| {
-                json!([
-                    { "@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [] },
-                    { "@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d }
-                ])
-            });
-            return error_body(
-                429,
-                "RESOURCE_EXHAUSTED",
-                "You exceeded your current quota (prompt: secret)",
-                details,
-            );
-        }
+        Behaviour::TooMany(delay) => return too_many(delay),
         Behaviour::Status(code) => {
             return error_body(code, status_name(code), "upstream failure detail", None);
         }
@@ -294,13 +365,7 @@ async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Respons
             });
         }
         Behaviour::PromptBlocked => {
-            let body = json!({
-                "promptFeedback": { "blockReason": "SAFETY", "safetyRatings": [
-                    { "category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH" }
-                ]},
-                "usageMetadata": { "promptTokenCount": prompt, "totalTokenCount": prompt },
-                "modelVersion": MODEL
-            });
+            let body = blocked_json(prompt);
             tokio::spawn(async move {
                 let _ = tx.send(Bytes::from(format!("data: {body}\r\n\r\n"))).await;
             });
@@ -377,7 +442,10 @@ async fn model_get(
         "version": "stand-in",
         "displayName": "Gemini Flash Latest (stand-in)",
         "description": "A test double.",
-        "inputTokenLimit": 1_048_576,
+        "inputTokenLimit": match inner.input_token_limit.load(Ordering::SeqCst) {
+            0 => INPUT_TOKEN_LIMIT,
+            n => n,
+        },
         "outputTokenLimit": 65_536,
         "supportedGenerationMethods": ["generateContent", "countTokens", "streamGenerateContent"],
         "temperature": 1.0,
@@ -413,6 +481,26 @@ impl GeminiStandIn {
         self.inner.script.lock().unwrap().extend(behaviours);
     }
 
+    /// Queues behaviours for the next `generateContent` calls.
+    pub fn script_generate(&self, behaviours: impl IntoIterator<Item = Behaviour>) {
+        self.inner
+            .generate_script
+            .lock()
+            .unwrap()
+            .extend(behaviours);
+    }
+
+    /// The `generateContent` request bodies received so far.
+    pub fn generate_requests(&self) -> Vec<Value> {
+        self.inner.generate_requests.lock().unwrap().clone()
+    }
+
+    /// The `inputTokenLimit` `models.get` reports from now on (the proxy
+    /// reads it at start-up).
+    pub fn set_input_token_limit(&self, limit: u64) {
+        self.inner.input_token_limit.store(limit, Ordering::SeqCst);
+    }
+
     /// `models.get` answers 503 while this is set.
     pub fn set_models_down(&self, down: bool) {
         self.inner.models_down.store(down, Ordering::SeqCst);
@@ -426,7 +514,7 @@ impl GeminiStandIn {
         self.inner.model_fetches.load(Ordering::SeqCst)
     }
 
-    /// The generate request bodies received so far.
+    /// The streamed generate request bodies received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.inner.requests.lock().unwrap().clone()
     }

@@ -4,8 +4,9 @@
 //! cannot be installed here.
 //!
 //! Like PostgREST (and Supabase's gateway in front of it) it wants an
-//! `apikey`, verifies the Bearer JWT (HS256 with the project secret), and
-//! runs each request in one transaction with `set local role <role claim>`
+//! `apikey` (the anon key, or a service-role key of the project), verifies
+//! the Bearer JWT (HS256 with the project secret), and runs each request,
+//! on one of a small pool of connections, in one transaction with `set local role <role claim>`
 //! and `request.jwt.claims` set, so grants, RLS and triggers decide. It
 //! understands: `GET/POST/PATCH/DELETE /rest/v1/<table>` with `select`,
 //! `order`, `limit`, `offset`, column filters (`eq neq gt gte lt lte is
@@ -36,10 +37,20 @@ use tokio_postgres::types::ToSql;
 use crate::harness::{Api, TestDb};
 
 const TABLES: &[&str] = &["users", "excel_sheets", "ai_conversations", "audit_logs"];
-const FUNCTIONS: &[&str] = &["log_event", "export_my_data", "verify_audit_chain"];
+const FUNCTIONS: &[&str] = &[
+    "log_event",
+    "log_service_event",
+    "append_messages",
+    "export_my_data",
+    "verify_audit_chain",
+];
+/// Connections to the database, like PostgREST's pool: requests that
+/// arrive together run together, so the database's own locking is tested.
+const POOL_SIZE: usize = 4;
 
 struct Inner {
-    api: Mutex<Api>,
+    pool: Vec<Mutex<Api>>,
+    next_connection: AtomicUsize,
     jwt_secret: String,
     anon_key: String,
     /// Column name → type, per table; function argument name → type.
@@ -47,7 +58,9 @@ struct Inner {
     functions: HashMap<String, Vec<(String, String)>>,
     down: AtomicBool,
     failing_rpc: std::sync::Mutex<Option<String>>,
+    held_rpc: std::sync::Mutex<Option<String>>,
     requests: AtomicUsize,
+    rpc_calls: std::sync::Mutex<HashMap<String, usize>>,
 }
 
 /// A running stand-in; stops when dropped.
@@ -111,15 +124,22 @@ impl StandIn {
             let types: Vec<String> = row.get(2);
             functions.insert(row.get::<_, String>(0), names.into_iter().zip(types).collect());
         }
+        let mut pool = Vec::with_capacity(POOL_SIZE);
+        for _ in 0..POOL_SIZE {
+            pool.push(Mutex::new(db.api().await));
+        }
         let inner = Arc::new(Inner {
-            api: Mutex::new(db.api().await),
+            pool,
+            next_connection: AtomicUsize::new(0),
             jwt_secret: jwt_secret.to_owned(),
             anon_key: anon_key.to_owned(),
             columns,
             functions,
             down: AtomicBool::new(false),
             failing_rpc: std::sync::Mutex::new(None),
+            held_rpc: std::sync::Mutex::new(None),
             requests: AtomicUsize::new(0),
+            rpc_calls: std::sync::Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .route("/rest/v1/", get(root))
@@ -148,8 +168,26 @@ impl StandIn {
         *self.inner.failing_rpc.lock().unwrap() = function.map(str::to_owned);
     }
 
+    /// Runs calls of one RPC (e.g. `log_event`) and commits them, but holds
+    /// the answer back until released with `None`: the caller cannot tell
+    /// whether its call took effect (a crash or timeout in that window).
+    pub fn hold_rpc_answers(&self, function: Option<&str>) {
+        *self.inner.held_rpc.lock().unwrap() = function.map(str::to_owned);
+    }
+
     pub fn requests(&self) -> usize {
         self.inner.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many calls of `function` reached the stand-in.
+    pub fn rpc_calls(&self, function: &str) -> usize {
+        self.inner
+            .rpc_calls
+            .lock()
+            .unwrap()
+            .get(function)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -164,7 +202,8 @@ fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<(String, Value), R
         ));
     }
     let apikey = headers.get("apikey").and_then(|v| v.to_str().ok());
-    if apikey != Some(inner.anon_key.as_str()) {
+    if apikey != Some(inner.anon_key.as_str()) && !apikey.is_some_and(|k| is_service_key(inner, k))
+    {
         return Err((
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({ "message": "Invalid API key" })),
@@ -208,6 +247,20 @@ fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<(String, Value), R
         ));
     }
     Ok((role, claims))
+}
+
+/// Supabase's gateway knows two keys; the service key is a JWT of the
+/// project with role `service_role`.
+fn is_service_key(inner: &Inner, key: &str) -> bool {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["exp"]);
+    jsonwebtoken::decode::<Value>(
+        key,
+        &DecodingKey::from_secret(inner.jwt_secret.as_bytes()),
+        &validation,
+    )
+    .is_ok_and(|t| t.claims.get("role").and_then(Value::as_str) == Some("service_role"))
 }
 
 async fn root(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
@@ -496,7 +549,8 @@ async fn run(
     sql: &str,
     params: &[String],
 ) -> Result<Value, Response> {
-    let api = inner.api.lock().await;
+    let slot = inner.next_connection.fetch_add(1, Ordering::SeqCst) % inner.pool.len();
+    let api = inner.pool[slot].lock().await;
     let client = api.client();
     let begin = format!("begin isolation level read committed; set local role {role}");
     client
@@ -726,6 +780,12 @@ async fn rpc(
 ) -> Response {
     let handle = async {
         let (role, claims) = authenticate(&inner, &headers)?;
+        *inner
+            .rpc_calls
+            .lock()
+            .unwrap()
+            .entry(function.clone())
+            .or_default() += 1;
         if inner.failing_rpc.lock().unwrap().as_deref() == Some(function.as_str()) {
             return Err(pg_error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -787,6 +847,9 @@ async fn rpc(
             named.join(", ")
         );
         let value = run(&inner, &role, &claims, &statement, &sql.params).await?;
+        while inner.held_rpc.lock().unwrap().as_deref() == Some(function.as_str()) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         Ok::<Response, Response>(axum::Json(value).into_response())
     };
     match handle.await {

@@ -9,6 +9,7 @@ use proxy::audit::AuditEvent;
 use proxy::auth::Caller;
 use proxy::store::*;
 use serde_json::json;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 #[async_trait]
@@ -128,6 +129,7 @@ pub async fn conversations_belong_to_their_owner(f: &dyn Fixture) {
                 title: Some(Some("Q3 review".into())),
                 status: Some(RecordStatus::Archived),
                 sheet_id: None,
+                context: None,
             },
         )
         .await
@@ -135,6 +137,29 @@ pub async fn conversations_belong_to_their_owner(f: &dyn Fixture) {
     assert_eq!(patched.title.as_deref(), Some("Q3 review"));
     assert_eq!(patched.status, RecordStatus::Archived);
     assert_eq!(patched.sheet_id, Some(s.id));
+    // The chat path keeps its summary of older turns in `context`.
+    let summary = json!({"summary": {"text": "Q3 figures discussed", "covers": 4}});
+    let patched = store
+        .update_conversation(
+            &alice,
+            c.id,
+            &ConversationPatch {
+                context: Some(summary.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.context, summary);
+    assert_eq!(
+        patched.title.as_deref(),
+        Some("Q3 review"),
+        "the rest is kept"
+    );
+    assert_eq!(
+        store.get_conversation(&alice, c.id).await.unwrap().context,
+        summary
+    );
 
     let theft = ConversationPatch {
         title: Some(Some("mine".into())),
@@ -325,6 +350,103 @@ pub async fn chat_messages_are_appended_by_the_owner_only(f: &dyn Fixture) {
     assert_eq!(stored.messages.as_array().unwrap().len(), 2);
 }
 
+/// Appends that arrive together all land: the store appends atomically
+/// (Supabase: one UPDATE in a database function, not a read and a write).
+pub async fn concurrent_appends_lose_nothing(f: &dyn Fixture) {
+    const APPENDS: usize = 24;
+    let store = f.store();
+    let alice = f.user(false).await;
+    let id = store
+        .create_conversation(&alice, &NewConversation::default())
+        .await
+        .unwrap()
+        .id;
+    let mut appends = JoinSet::new();
+    for n in 0..APPENDS {
+        let (store, alice) = (store.clone(), alice.clone());
+        appends.spawn(async move {
+            store
+                .append_messages(&alice, id, &[json!({ "n": n })], 2)
+                .await
+        });
+    }
+    while let Some(done) = appends.join_next().await {
+        done.expect("append task").expect("append");
+    }
+    let stored = store.get_conversation(&alice, id).await.unwrap();
+    let mut seen: Vec<u64> = stored
+        .messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["n"].as_u64().unwrap())
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..APPENDS as u64).collect::<Vec<_>>());
+    assert_eq!(stored.total_tokens, 2 * APPENDS as i32);
+}
+
+/// An event delivered again (its acknowledgement was lost in a crash or a
+/// timeout), also several times at once, is one audit row.
+pub async fn a_redelivered_event_is_recorded_once(f: &dyn Fixture) {
+    let store = f.store();
+    let alice = f.user(false).await;
+    store.profile(&alice).await.unwrap();
+    let event = AuditEvent::new("sheet.create").resource("excel_sheet", Some(Uuid::new_v4()));
+    store.log_event(Some(&alice), &event).await.unwrap();
+    let mut deliveries = JoinSet::new();
+    for _ in 0..4 {
+        let (store, alice, event) = (store.clone(), alice.clone(), event.clone());
+        deliveries.spawn(async move { store.log_event(Some(&alice), &event).await });
+    }
+    while let Some(done) = deliveries.join_next().await {
+        done.expect("delivery task")
+            .expect("a repeat is not an error");
+    }
+    let other = AuditEvent::new("sheet.delete");
+    store.log_event(Some(&alice), &other).await.unwrap();
+    let all = AuditFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    let rows = store.list_audit(&alice, &all).await.unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["sheet.delete", "sheet.create"]);
+    assert_eq!(rows[1].resource_id, event.resource_id);
+}
+
+/// Events without a user: stored where the store can hold them (the
+/// embedded store; Supabase with the service key), refused where it
+/// cannot, so the auditor keeps them locally instead.
+pub async fn system_events_are_stored_where_the_store_can_hold_them(f: &dyn Fixture) {
+    let store = f.store();
+    let admin = f.user(true).await;
+    store.profile(&admin).await.unwrap();
+    let event = AuditEvent::new("auth.failure")
+        .status(proxy::audit::AuditStatus::Denied)
+        .details(json!({ "reason": "expired" }));
+    let written = store.log_event(None, &event).await;
+    let failures = AuditFilter {
+        action: Some("auth.failure".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    let found = store.list_audit(&admin, &failures).await.unwrap();
+    if store.stores_system_events() {
+        written.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].user_id, None);
+        assert_eq!(found[0].status, "denied");
+        assert_eq!(found[0].details["reason"], "expired");
+    } else {
+        assert!(
+            matches!(written, Err(StoreError::Invalid(_))),
+            "{written:?}"
+        );
+        assert!(found.is_empty());
+    }
+}
+
 pub async fn health_is_ok(f: &dyn Fixture) {
     f.store().health().await.unwrap();
 }
@@ -367,6 +489,22 @@ macro_rules! store_suite {
         async fn chat_messages_are_appended_by_the_owner_only() {
             let f = $fixture.await;
             system_tests::store_suite::chat_messages_are_appended_by_the_owner_only(&f).await;
+        }
+        #[tokio::test]
+        async fn concurrent_appends_lose_nothing() {
+            let f = $fixture.await;
+            system_tests::store_suite::concurrent_appends_lose_nothing(&f).await;
+        }
+        #[tokio::test]
+        async fn a_redelivered_event_is_recorded_once() {
+            let f = $fixture.await;
+            system_tests::store_suite::a_redelivered_event_is_recorded_once(&f).await;
+        }
+        #[tokio::test]
+        async fn system_events_are_stored_where_the_store_can_hold_them() {
+            let f = $fixture.await;
+            system_tests::store_suite::system_events_are_stored_where_the_store_can_hold_them(&f)
+                .await;
         }
         #[tokio::test]
         async fn health_is_ok() {

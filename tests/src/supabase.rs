@@ -35,6 +35,12 @@ pub fn anon_key() -> String {
     mint(&json!({ "iss": "supabase-demo", "role": "anon", "exp": 4102444800u64 }))
 }
 
+/// The project's service-role key (legacy JWT form), for what the proxy
+/// writes with `SUPABASE_SERVICE_ROLE_KEY`.
+pub fn service_role_key() -> String {
+    mint(&json!({ "iss": "supabase-demo", "role": "service_role", "exp": 4102444800u64 }))
+}
+
 pub struct Supabase {
     pub db: TestDb,
     pub standin: StandIn,
@@ -44,14 +50,28 @@ pub struct Supabase {
 
 impl Supabase {
     pub async fn start() -> Supabase {
+        Self::start_with(None).await
+    }
+
+    /// The same, with the proxy's store writing audit events with the
+    /// service key (`SUPABASE_SERVICE_ROLE_KEY`).
+    pub async fn start_with_service_key() -> Supabase {
+        Self::start_with(Some(service_role_key())).await
+    }
+
+    async fn start_with(service_key: Option<String>) -> Supabase {
         let db = TestDb::new().await;
         let anon_key = anon_key();
         let standin = StandIn::start(&db, JWT_SECRET, &anon_key).await;
-        let store: Arc<dyn Store> = Arc::new(PostgrestStore::with_rest_url(
+        let mut store = PostgrestStore::with_rest_url(
             &format!("{}/rest/v1", standin.url),
             &anon_key,
             Duration::from_secs(10),
-        ));
+        );
+        if let Some(key) = service_key {
+            store = store.with_service_key(&key.into());
+        }
+        let store: Arc<dyn Store> = Arc::new(store);
         Supabase {
             db,
             standin,

@@ -2,7 +2,9 @@
 //! stand-in (no test reaches the internet): streamed answers as SSE, the
 //! conversation stored before and after, retries, timeouts, failures cut
 //! short and stored incomplete, a client leaving mid-stream, limits,
-//! token counts, usage and the audit trail.
+//! token counts, usage and the audit trail; the engine's window (older
+//! turns dropped and summarised, the model's limit) and PII guard
+//! (`PII_POLICY` block and mask) on what reaches Gemini.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -173,9 +175,17 @@ impl Running {
     }
 
     async fn audit(&self) -> Vec<Value> {
+        self.audit_of("ai.query").await
+    }
+
+    async fn audit_of(&self, action: &str) -> Vec<Value> {
         assert!(self.state.audit.flush().await, "audit delivered");
         let reply = self
-            .call("GET", "/api/v1/audit?action=ai.query&limit=200", None)
+            .call(
+                "GET",
+                &format!("/api/v1/audit?action={action}&limit=200"),
+                None,
+            )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.json()["items"].as_array().unwrap().clone()
@@ -221,22 +231,21 @@ async fn an_answer_streams_as_events_and_the_conversation_is_stored() {
     assert_eq!(events[4].data["finish_reason"], "stop");
     let message_id = events[4].data["message_id"].as_str().unwrap().to_owned();
 
-    // What Gemini received: system instruction, output cap, the question
-    // with its sheet context.
+    // What Gemini received: the system instruction with the sheet context
+    // as its second part, the output cap, the question.
     let sent = &gemini.requests()[0];
-    assert!(
-        sent["systemInstruction"]["parts"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("Ledgerlight")
+    assert_eq!(
+        sent["systemInstruction"]["parts"],
+        json!([
+            { "text": proxy::chat::SYSTEM_INSTRUCTION },
+            { "text": "Data from the user's sheet (personal data masked):\n{\"A1\":\"[MASKED]\"}" }
+        ])
     );
     assert_eq!(sent["generationConfig"]["maxOutputTokens"], 8192);
-    let question = sent["contents"][0]["parts"][0]["text"].as_str().unwrap();
-    assert!(
-        question.starts_with("How did revenue change?"),
-        "{question}"
+    assert_eq!(
+        sent["contents"],
+        json!([{ "role": "user", "parts": [{ "text": "How did revenue change?" }] }])
     );
-    assert!(question.contains("[MASKED]"), "{question}");
 
     let id = conversation_id(&reply);
     let conversation = proxy.conversation(&id).await;
@@ -273,6 +282,9 @@ async fn an_answer_streams_as_events_and_the_conversation_is_stored() {
     assert_eq!(details["conversation_id"], id.as_str());
     assert!(details["latency_ms"].is_u64());
     assert_eq!(details["masked_cells"], 0);
+    assert_eq!(details["pii_findings"], json!({}));
+    assert_eq!(details["pii_detector"], "engine-pii-guard");
+    assert_eq!(details["window"]["dropped_turns"], 0);
     assert_eq!(details["total_tokens"], usage["total_tokens"]);
     let text = serde_json::to_string(&audit).unwrap();
     assert!(
@@ -559,6 +571,11 @@ async fn the_rate_limit_and_the_daily_budget_answer_429_with_retry_after() {
         .unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
     assert_eq!(gemini.calls(), 2);
+    let refused = proxy.audit_of("ai.rate_limited").await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["status"], "denied");
+    assert_eq!(refused[0]["details"]["reason"], "rate_limited");
+    assert_eq!(refused[0]["details"]["retry_after_secs"], wait);
 
     let gemini = GeminiStandIn::start().await;
     gemini.script([Behaviour::Answer(vec!["word ".repeat(700)])]);
@@ -568,6 +585,11 @@ async fn the_rate_limit_and_the_daily_budget_answer_429_with_retry_after() {
     assert_eq!(reply.status, 429, "{}", reply.body);
     assert_eq!(reply.json()["error"]["code"], "budget_exhausted");
     assert!(reply.headers.get("retry-after").is_some());
+    assert_eq!(gemini.calls(), 1);
+    let refused = proxy.audit_of("ai.rate_limited").await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["status"], "denied");
+    assert_eq!(refused[0]["details"]["reason"], "budget_exhausted");
 }
 
 #[tokio::test]
@@ -587,4 +609,385 @@ async fn without_a_key_chat_is_not_configured_and_usage_still_works() {
     assert_eq!(reply.status, 503);
     assert_eq!(proxy.call("GET", "/api/v1/usage", None).await.status, 200);
     assert_eq!(gemini.model_fetches(), 0);
+}
+
+/// Tokens the proxy counts for one text part (the engine's estimate with
+/// the server's margin and per-part overhead).
+fn part_tokens(text: &str) -> u64 {
+    use engine::tokens::TokenCounter;
+    (proxy::chat::window::ServerCounter.count(text) + proxy::chat::window::PER_PART_OVERHEAD) as u64
+}
+
+/// Waits until the conversation's stored summary covers `covers` messages.
+async fn wait_for_summary(proxy: &Running, id: &str, covers: u64) -> Value {
+    for _ in 0..100 {
+        let conversation = proxy.conversation(id).await;
+        if conversation["context"]["summary"]["covers"] == covers {
+            return conversation["context"]["summary"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let metrics = proxy.call("GET", "/metrics", None).await.body;
+    let summaries: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("proxy_chat_summaries"))
+        .collect();
+    panic!("no summary covering {covers} messages was stored: {summaries:?}");
+}
+
+fn texts(contents: &Value) -> Vec<String> {
+    contents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["parts"][0]["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn old_turns_are_dropped_summarised_and_the_summary_sent_in_their_place() {
+    // Questions and answers of the same size; the model's limit holds the
+    // system prompt, the new question, two older messages and a little
+    // more (room for a short summary), never three older messages.
+    let question = |n: usize| {
+        format!(
+            "Question {n}: {}",
+            "revenue by region ".repeat(60).trim_end()
+        )
+    };
+    let answer = |n: usize| format!("Answer {n}: {}", "costs went up ".repeat(60).trim_end());
+    let largest = (1..=4)
+        .flat_map(|n| [part_tokens(&question(n)), part_tokens(&answer(n))])
+        .max()
+        .unwrap();
+    let system = part_tokens(proxy::chat::SYSTEM_INSTRUCTION);
+    let limit = system + 3 * largest + 40;
+    assert!(
+        part_tokens(&question(1)) > 40 + 3 * (largest - part_tokens(&question(1))),
+        "a third older message never fits"
+    );
+
+    let gemini = GeminiStandIn::start().await;
+    gemini.set_input_token_limit(limit);
+    gemini.script((1..=4).map(|n| Behaviour::Answer(vec![answer(n)])));
+    gemini.script_generate([
+        Behaviour::Answer(vec!["Revenue by region was asked about.".into()]),
+        Behaviour::Answer(vec!["Regions and costs were discussed.".into()]),
+    ]);
+    let proxy = start(&gemini, &[]).await;
+
+    let reply = proxy.ask("new", &question(1)).await;
+    assert_eq!(reply.text(), answer(1));
+    let id = conversation_id(&reply);
+    let reply = proxy.ask(&id, &question(2)).await;
+    assert_eq!(reply.names().last().unwrap(), "done");
+    assert_eq!(
+        texts(&gemini.requests()[1]["contents"]),
+        [question(1), answer(1), question(2)],
+        "everything fits so far"
+    );
+    assert!(
+        gemini.generate_requests().is_empty(),
+        "nothing to summarise yet"
+    );
+
+    // The third question leaves the first exchange out, and it is summarised
+    // after the answer.
+    let reply = proxy.ask(&id, &question(3)).await;
+    assert_eq!(reply.names().last().unwrap(), "done", "{}", reply.body);
+    let sent = &gemini.requests()[2];
+    assert_eq!(
+        texts(&sent["contents"]),
+        [question(2), answer(2), question(3)]
+    );
+    assert_eq!(
+        sent["systemInstruction"]["parts"],
+        json!([{ "text": proxy::chat::SYSTEM_INSTRUCTION }])
+    );
+    let summary = wait_for_summary(&proxy, &id, 2).await;
+    assert_eq!(summary["text"], "Revenue by region was asked about.");
+    let asked = &gemini.generate_requests()[0];
+    assert_eq!(
+        asked["systemInstruction"]["parts"][0]["text"],
+        proxy::chat::summary::SUMMARY_INSTRUCTION
+    );
+    assert_eq!(asked["generationConfig"]["maxOutputTokens"], 512);
+    assert_eq!(
+        texts(&asked["contents"]),
+        [format!("User: {}\n\nAssistant: {}", question(1), answer(1))]
+    );
+
+    // The fourth question sends the summary in place of the first exchange
+    // and summarises the second one on top of it.
+    let reply = proxy.ask(&id, &question(4)).await;
+    assert_eq!(reply.names().last().unwrap(), "done", "{}", reply.body);
+    let sent = &gemini.requests()[3];
+    assert_eq!(
+        sent["systemInstruction"]["parts"],
+        json!([
+            { "text": proxy::chat::SYSTEM_INSTRUCTION },
+            { "text": "Summary of the earlier conversation:\nRevenue by region was asked about." }
+        ])
+    );
+    assert_eq!(
+        texts(&sent["contents"]),
+        [question(3), answer(3), question(4)]
+    );
+    let summary = wait_for_summary(&proxy, &id, 4).await;
+    assert_eq!(summary["text"], "Regions and costs were discussed.");
+    assert_eq!(
+        texts(&gemini.generate_requests()[1]["contents"]),
+        [format!(
+            "Summary of the conversation before this part:\nRevenue by region was asked about.\
+             \n\nUser: {}\n\nAssistant: {}",
+            question(2),
+            answer(2)
+        )]
+    );
+
+    let audit = proxy.audit().await;
+    let windows: Vec<(u64, bool)> = audit
+        .iter()
+        .map(|row| {
+            (
+                row["details"]["window"]["dropped_turns"].as_u64().unwrap(),
+                row["details"]["window"]["summary_used"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first.
+    assert_eq!(windows, [(4, true), (2, false), (0, false), (0, false)]);
+    let usage = proxy.call("GET", "/api/v1/usage", None).await.json();
+    let answered: u64 = (0..4)
+        .map(|i| audit[i]["details"]["total_tokens"].as_u64().unwrap())
+        .sum();
+    assert!(
+        usage["tokens_used_today"].as_u64().unwrap() > answered,
+        "the summaries' tokens count against the budget: {usage}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_summary_is_counted_and_never_fails_the_chat() {
+    let question = |n: usize| format!("Question {n}: {}", "margin ".repeat(120).trim_end());
+    let gemini = GeminiStandIn::start().await;
+    let system = part_tokens(proxy::chat::SYSTEM_INSTRUCTION);
+    // Room for the new question and the short answer before it, not for
+    // the first question.
+    gemini.set_input_token_limit(
+        system + part_tokens(&question(9)) + part_tokens("Hello there") + 10,
+    );
+    gemini.script_generate([Behaviour::Status(400)]);
+    let proxy = start(&gemini, &[]).await;
+    let reply = proxy.ask("new", &question(1)).await;
+    let id = conversation_id(&reply);
+    // "Hello there" fits beside the new question; the first question not.
+    let reply = proxy.ask(&id, &question(2)).await;
+    assert_eq!(reply.names().last().unwrap(), "done", "{}", reply.body);
+    assert_eq!(
+        texts(&gemini.requests()[1]["contents"]),
+        [question(2)],
+        "the first exchange was dropped"
+    );
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = proxy.call("GET", "/metrics", None).await.body;
+        if metrics.contains("proxy_chat_summaries_total{status=\"failed\"} 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        metrics.contains("proxy_chat_summaries_total{status=\"failed\"} 1"),
+        "{metrics}"
+    );
+    assert_eq!(gemini.generate_requests().len(), 1, "400 is not retried");
+    let conversation = proxy.conversation(&id).await;
+    assert_eq!(conversation["context"], json!({}), "no summary stored");
+}
+
+#[tokio::test]
+async fn a_question_too_long_for_the_model_is_a_clear_413() {
+    let gemini = GeminiStandIn::start().await;
+    gemini.set_input_token_limit(500);
+    let proxy = start(&gemini, &[]).await;
+    let long = "quarterly revenue ".repeat(400);
+    let reply = proxy.ask("new", &long).await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    let error = &reply.json()["error"];
+    assert_eq!(error["code"], "context_too_large");
+    assert!(
+        error["message"].as_str().unwrap().contains("accepts 500"),
+        "{error}"
+    );
+    let reply = proxy
+        .call(
+            "POST",
+            "/api/v1/tokens/count",
+            Some(json!({ "text": long })),
+        )
+        .await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(gemini.calls(), 0, "nothing sent");
+    let list = proxy
+        .call("GET", "/api/v1/conversations", None)
+        .await
+        .json();
+    assert_eq!(list["items"], json!([]), "no conversation started");
+
+    // A short question still fits.
+    assert_eq!(proxy.ask("new", "total?").await.status, 200);
+}
+
+#[tokio::test]
+async fn pii_block_refuses_with_422_audits_and_sends_nothing() {
+    let gemini = GeminiStandIn::start().await;
+    // No PII_POLICY: block is the default.
+    let proxy = start(&gemini, &[]).await;
+    let reply = proxy
+        .call(
+            "POST",
+            "/api/v1/conversations/new/messages",
+            Some(json!({
+                "text": "Write to jane.doe@example.com about PERSON_17's invoice",
+                "sheet_context": "Customer IBAN: DE89 3704 0044 0532 0130 00"
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let error = &reply.json()["error"];
+    assert_eq!(error["code"], "pii_blocked");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("email") && message.contains("iban"),
+        "{message}"
+    );
+    assert!(!reply.body.contains("jane.doe") && !reply.body.contains("DE89"));
+    assert_eq!(gemini.calls(), 0, "nothing sent upstream");
+    let reply = proxy
+        .call(
+            "POST",
+            "/api/v1/tokens/count",
+            Some(json!({ "text": "mail jane.doe@example.com" })),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "counting sends the text too");
+
+    let blocked = proxy.audit_of("ai.pii_blocked").await;
+    assert_eq!(blocked.len(), 2, "{blocked:?}");
+    let row = &blocked[1];
+    assert_eq!(row["status"], "denied");
+    assert_eq!(row["details"]["pii_policy"], "block");
+    assert_eq!(row["details"]["pii_detector"], "engine-pii-guard");
+    assert_eq!(
+        row["details"]["pii_findings"],
+        json!({ "email": 1, "iban": 1 })
+    );
+    let text = serde_json::to_string(&blocked).unwrap();
+    assert!(
+        !text.contains("jane.doe") && !text.contains("DE89"),
+        "{text}"
+    );
+
+    // Pseudonyms the task pane produced are not personal data.
+    let reply = proxy
+        .ask("new", "How much does PERSON_17 owe EMAIL_3?")
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        texts(&gemini.requests()[0]["contents"]),
+        ["How much does PERSON_17 owe EMAIL_3?"]
+    );
+}
+
+#[tokio::test]
+async fn pii_mask_sends_labels_and_counts_them_per_type() {
+    let gemini = GeminiStandIn::start().await;
+    let proxy = start(&gemini, &[("PII_POLICY", "mask")]).await;
+    let reply = proxy
+        .call(
+            "POST",
+            "/api/v1/conversations/new/messages",
+            Some(json!({
+                "text": "Did jane.doe@example.com pay PERSON_17?",
+                "sheet_context": "Contact: +44 20 7946 0958"
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let sent = &gemini.requests()[0];
+    assert_eq!(texts(&sent["contents"]), ["Did <EMAIL> pay PERSON_17?"]);
+    assert_eq!(
+        sent["systemInstruction"]["parts"][1]["text"],
+        "Data from the user's sheet (personal data masked):\nContact: <PHONE>"
+    );
+    let id = conversation_id(&reply);
+
+    // History goes out masked too.
+    let reply = proxy.ask(&id, "And since then?").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        texts(&gemini.requests()[1]["contents"]),
+        [
+            "Did <EMAIL> pay PERSON_17?",
+            "Hello there",
+            "And since then?"
+        ]
+    );
+    let serialized = serde_json::to_string(&gemini.requests()).unwrap();
+    assert!(!serialized.contains("jane.doe") && !serialized.contains("7946"));
+
+    let audit = proxy.audit().await;
+    let first = &audit[1]["details"];
+    assert_eq!(first["pii_policy"], "mask");
+    assert_eq!(first["pii_detector"], "engine-pii-guard");
+    assert_eq!(first["masked_cells"], 2);
+    assert_eq!(first["pii_findings"], json!({ "email": 1, "phone": 1 }));
+    assert_eq!(audit[0]["details"]["pii_findings"], json!({ "email": 1 }));
+}
+
+#[tokio::test]
+async fn pii_allow_sends_as_is_and_still_counts() {
+    let gemini = GeminiStandIn::start().await;
+    let proxy = start(&gemini, &[("PII_POLICY", "allow")]).await;
+    let reply = proxy.ask("new", "Did jane.doe@example.com pay?").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        texts(&gemini.requests()[0]["contents"]),
+        ["Did jane.doe@example.com pay?"]
+    );
+    let audit = proxy.audit().await;
+    assert_eq!(audit[0]["details"]["masked_cells"], 0);
+    assert_eq!(audit[0]["details"]["pii_findings"], json!({ "email": 1 }));
+}
+
+#[tokio::test]
+async fn counting_covers_the_history_the_window_would_send() {
+    let gemini = GeminiStandIn::start().await;
+    let proxy = start(&gemini, &[]).await;
+    let reply = proxy.ask("new", "q").await;
+    let id = conversation_id(&reply);
+    let reply = proxy
+        .call(
+            "POST",
+            "/api/v1/tokens/count",
+            Some(json!({ "text": "one two three", "conversation_id": id })),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let count = reply.json();
+    let system_words = proxy::chat::SYSTEM_INSTRUCTION.split_whitespace().count() as u64;
+    // The stand-in counts words: the system prompt, "q", "Hello there", the text.
+    assert_eq!(count["total_tokens"], system_words + 1 + 2 + 3);
+    assert_eq!(count["kept_turns"], 2);
+    assert_eq!(count["dropped_turns"], 0);
+    assert!(count["estimated_tokens"].as_u64().unwrap() > system_words);
+    let reply = proxy
+        .call(
+            "POST",
+            "/api/v1/tokens/count",
+            Some(json!({ "text": "x", "conversation_id": uuid::Uuid::new_v4() })),
+        )
+        .await;
+    assert_eq!(reply.status, 404);
 }

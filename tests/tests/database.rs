@@ -12,6 +12,7 @@ mod database {
     mod audit;
     mod catalog;
     mod conversations;
+    mod delivery;
     mod gdpr;
     mod profiles;
     mod sheets;

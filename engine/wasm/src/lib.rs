@@ -4,41 +4,47 @@
 //! options and calls it with bytes or Office.js values; everything else is
 //! the pure-Rust `engine` crate. Errors leave through [`to_js_error`] as
 //! real JavaScript `Error`s. On other targets this crate is empty.
+//!
+//! One module per area, each with the TypeScript declarations of its own
+//! values: `profile` (reading and profiling), `tokens` (token counts, the
+//! chat window, the sheet context), `mask` (PII scan, masking, un-masking
+//! and the chat's preview payload).
 #![cfg(target_arch = "wasm32")]
 
-use engine::{OfficeRange, ReadOptions};
-use serde::{Deserialize, Serialize};
+mod mask;
+mod profile;
+mod tokens;
+
+pub use mask::Masker;
+
+use engine::ReadOptions;
+use engine::tokens::PriceTable;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-export interface EngineOptions { maxInputBytes?: number; maxCells?: number }
-export interface OfficeRange { values: (string | number | boolean)[][]; numberFormat?: string[][]; hasHeader?: boolean | null }
-export type ColumnType = "empty" | "boolean" | "integer" | "decimal" | "currency" | "percentage" | "date" | "datetime" | "time" | "duration" | "email" | "phone" | "url" | "identifier" | "category" | "text";
-export type NumberLocale = "1,234.56" | "1.234,56" | "1 234,56" | "1'234.56" | "1 234.56";
-export type DateOrder = "dmy" | "mdy";
-export type TextCase = "lower" | "upper" | "title";
-export interface ValueCount { value: string; count: number }
-export interface NumericSummary { min: number; max: number; mean: number }
-export interface ColumnProfile { name: string; inferredType: ColumnType; count: number; missing: number; distinct: number; nonConforming: number; errors: number; topValues: ValueCount[]; numeric: NumericSummary | null; placeholders: number; nonConformingShare: number; nonConformingExamples: string[]; numberLocale: NumberLocale | null; dateOrder: DateOrder | null; currency: string | null; unit: string | null; textCase: TextCase | null }
-export interface TableProfile { rowCount: number; columnCount: number; columns: ColumnProfile[] }
-export interface FileProfile { sheetName: string; sheetNames: string[]; profile: TableProfile }
+export interface EngineOptions { maxInputBytes?: number; maxCells?: number; prices?: PriceTable }
 "#;
 
 /// Mirrors `EngineOptions` in the TypeScript section above.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct EngineOptions {
     max_input_bytes: Option<usize>,
     max_cells: Option<usize>,
+    /// The models and prices; the engine's built-in table when absent.
+    prices: Option<serde_json::Value>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FileProfile {
-    sheet_name: String,
-    sheet_names: Vec<String>,
-    profile: engine::TableProfile,
+/// A price table given as options, checked as the engine checks its own;
+/// the built-in one when none is given.
+fn price_table(prices: Option<&serde_json::Value>) -> Result<PriceTable, JsError> {
+    match prices {
+        Some(json) => PriceTable::from_json(&json.to_string()).map_err(to_js_error),
+        None => Ok(PriceTable::builtin()),
+    }
 }
 
 /// The one way errors cross into JavaScript.
@@ -47,11 +53,23 @@ fn to_js_error(error: impl std::fmt::Display) -> JsError {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    // json_compatible: `None` becomes `null` and maps become plain objects,
-    // matching the TypeScript declarations.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(to_js_error)
+    // As JSON text parsed by the engine's own `JSON.parse`: one call into
+    // JavaScript instead of several per value (a scan can return hundreds
+    // of thousands of findings), and `None` becomes `null` and maps plain
+    // objects, matching the TypeScript declarations.
+    let json = serde_json::to_string(value).map_err(to_js_error)?;
+    js_sys::JSON::parse(&json).map_err(|_| to_js_error("the engine produced invalid JSON"))
+}
+
+/// Reads typed options from JavaScript as JSON into types that deny
+/// unknown fields: a misspelt option must fail, not be dropped. `what`
+/// names the value in the error.
+fn from_js_json<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|json| json.as_string())
+        .ok_or_else(|| to_js_error(format!("invalid {what}: not plain data")))?;
+    serde_json::from_str(&json).map_err(|e| to_js_error(format!("invalid {what}: {e}")))
 }
 
 #[wasm_bindgen(js_name = engineVersion)]
@@ -63,6 +81,7 @@ pub fn engine_version() -> String {
 #[wasm_bindgen]
 pub struct Engine {
     read_options: ReadOptions,
+    prices: PriceTable,
 }
 
 #[wasm_bindgen]
@@ -74,20 +93,13 @@ impl Engine {
         >,
     ) -> Result<Engine, JsError> {
         let options: EngineOptions = match options {
-            // Through JSON rather than serde_wasm_bindgen, which ignores
-            // unknown keys: a misspelt option must fail, not be dropped.
-            Some(object) => {
-                let json = String::from(
-                    js_sys::JSON::stringify(&object)
-                        .map_err(|_| to_js_error("options are not plain data"))?,
-                );
-                serde_json::from_str(&json)
-                    .map_err(|e| to_js_error(format!("invalid engine options: {e}")))?
-            }
+            Some(object) => from_js_json(&object, "engine options")?,
             None => EngineOptions::default(),
         };
         let defaults = ReadOptions::default();
+        let prices = price_table(options.prices.as_ref())?;
         Ok(Engine {
+            prices,
             read_options: ReadOptions {
                 max_input_bytes: options.max_input_bytes.unwrap_or(defaults.max_input_bytes),
                 max_cells: options.max_cells.unwrap_or(defaults.max_cells),
@@ -95,45 +107,11 @@ impl Engine {
             },
         })
     }
+}
 
-    /// Reads a .xlsx/.xlsm/.xlsb/.xls/.ods/.csv/.tsv file's bytes (the first
-    /// sheet with data, or `sheet`) and profiles it. Throws an Error with a
-    /// user-readable message on bad input.
-    #[wasm_bindgen(js_name = profileFile, unchecked_return_type = "FileProfile")]
-    pub fn profile_file(
-        &self,
-        bytes: &[u8],
-        file_name: &str,
-        sheet: Option<String>,
-    ) -> Result<JsValue, JsError> {
-        let options = ReadOptions {
-            sheet,
-            ..self.read_options.clone()
-        };
-        let data = engine::read_workbook(bytes, file_name, &options).map_err(to_js_error)?;
-        let profile = engine::profile_table(&data.table);
-        to_js(&FileProfile {
-            sheet_name: data.sheet_name,
-            sheet_names: data.sheet_names,
-            profile,
-        })
-    }
-
-    /// Profiles an Excel selection as Office.js gives it.
-    #[wasm_bindgen(js_name = profileRange, unchecked_return_type = "TableProfile")]
-    pub fn profile_range(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "OfficeRange")] range: JsValue,
-    ) -> Result<JsValue, JsError> {
-        let range: OfficeRange = serde_wasm_bindgen::from_value(range).map_err(to_js_error)?;
-        let cells: usize = range.values.iter().map(Vec::len).sum();
-        if cells > self.read_options.max_cells {
-            return Err(to_js_error(engine::EngineError::TooManyCells {
-                cells,
-                limit: self.read_options.max_cells,
-            }));
-        }
-        let table = range.into_table().map_err(to_js_error)?;
-        to_js(&engine::profile_table(&table))
+impl Engine {
+    /// The cell limit for values handed over from Office.js.
+    fn max_cells(&self) -> usize {
+        self.read_options.max_cells
     }
 }

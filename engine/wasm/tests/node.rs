@@ -3,22 +3,15 @@
 //! `Error`s out.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use engine_wasm::Engine;
-use js_sys::{Array, Error, JSON, Object, Reflect};
+use js_sys::{Array, Error, JSON, Object};
+use support::get;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const INVOICES: &[u8] = include_bytes!("../../../tests/fixtures/invoices.xlsx");
-
-fn get(value: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(value.clone(), |v, key| {
-        let key = match key.parse::<u32>() {
-            Ok(index) => JsValue::from(index),
-            Err(_) => JsValue::from_str(key),
-        };
-        Reflect::get(&v, &key).expect("property access")
-    })
-}
 
 fn engine() -> Engine {
     Engine::new(None).expect("default options")

@@ -1,12 +1,16 @@
-//! The AI chat pipeline, in order: limits → history from the store →
-//! [`window::ContextWindow`] (what is sent) → [`guard::OutgoingGuard`]
-//! (`PII_POLICY` on everything outgoing) → Gemini. The window and the guard
-//! are seams for the engine's code (issues 6 and 8); the interim
-//! implementations say what they do in their documentation.
+//! The AI chat pipeline, in order: limits → history and stored summary from
+//! the store → the engine's PII guard on every caller-supplied text
+//! ([`guard`], `PII_POLICY`) → the engine's window over the guarded texts
+//! ([`window`]: what is sent, within the model's limit and the request
+//! budget) → Gemini → after the answer, a summary of older turns the window
+//! dropped ([`summary`]). [`outgoing`] puts the guard and the window
+//! together without I/O.
 
 pub mod guard;
 pub mod limits;
+pub mod outgoing;
 pub mod redis_limits;
+pub mod summary;
 pub mod window;
 
 use std::sync::{Arc, RwLock};
@@ -16,16 +20,14 @@ use crate::config::{Config, PiiPolicy};
 use crate::gemini::{GeminiClient, GeminiError, ModelInfo, RetryPolicy, Timeouts};
 use crate::metrics::Metrics;
 
-use self::guard::{NoDetectorGuard, OutgoingGuard};
 use self::limits::{Limiter, LocalLimiter};
-use self::window::{ContextWindow, NewestTurnsWindow};
 
 /// The system instruction sent with every question.
 pub const SYSTEM_INSTRUCTION: &str = "You are Ledgerlight, an assistant for finance teams working in \
 Microsoft Excel. Answer questions about the user's spreadsheet data concisely and precisely. \
-Values shown as placeholders such as [MASKED] or [EMAIL_1] were masked for privacy: never \
-guess or reconstruct them. When you compute figures, say how. If the data provided is not \
-enough to answer, say what is missing.";
+Values shown as placeholders such as PERSON_3, EMAIL_1, <EMAIL> or [MASKED] were masked for \
+privacy: never guess or reconstruct them. When you compute figures, say how. If the data \
+provided is not enough to answer, say what is missing.";
 
 /// Output tokens asked for at most, even when the model allows more.
 pub const MAX_OUTPUT_TOKENS: u64 = 8192;
@@ -39,8 +41,6 @@ pub struct ChatService {
     pub daily_token_budget: u64,
     pub rate_limit_rpm: u32,
     pub audit_prompts: bool,
-    pub window: Arc<dyn ContextWindow>,
-    pub guard: Arc<dyn OutgoingGuard>,
     pub limiter: Arc<dyn Limiter>,
     pub metrics: Metrics,
     info: RwLock<Option<ModelInfo>>,
@@ -83,8 +83,6 @@ impl ChatService {
             daily_token_budget: config.daily_token_budget,
             rate_limit_rpm: config.rate_limit_rpm,
             audit_prompts: config.audit_prompts,
-            window: Arc::new(NewestTurnsWindow),
-            guard: Arc::new(NoDetectorGuard),
             limiter,
             metrics,
             info: RwLock::new(None),

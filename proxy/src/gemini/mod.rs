@@ -513,6 +513,31 @@ impl GeminiClient {
             .map_err(|_| GeminiError::Malformed)
     }
 
+    /// `POST models/{model}:generateContent`: a whole answer at once (for
+    /// short side requests such as summaries), retried like any call.
+    pub async fn generate(
+        &self,
+        model: &str,
+        request: &GenerateContentRequest,
+    ) -> Result<Answer, GeminiError> {
+        let response = self
+            .send(|| {
+                self.http
+                    .post(self.url(model, ":generateContent"))
+                    .timeout(self.timeouts.request)
+                    .json(request)
+            })
+            .await?;
+        let body = response.bytes().await.map_err(|_| GeminiError::Malformed)?;
+        let body = std::str::from_utf8(&body).map_err(|_| GeminiError::Malformed)?;
+        let chunk = parse_chunk(body)?;
+        Ok(Answer {
+            text: chunk.text,
+            finish: chunk.finish,
+            usage: chunk.usage,
+        })
+    }
+
     /// `POST models/{model}:streamGenerateContent?alt=sse`, retried until the
     /// headers of a successful answer arrive.
     pub async fn stream(
@@ -537,6 +562,15 @@ impl GeminiClient {
             received: false,
         })
     }
+}
+
+/// A whole (non-streamed) answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The answer's text (thought parts left out).
+    pub text: String,
+    pub finish: Option<FinishReason>,
+    pub usage: Option<UsageMetadata>,
 }
 
 /// An open answer stream.

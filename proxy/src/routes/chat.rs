@@ -10,6 +10,15 @@
 //! `event: error` `{"code","message"}`. Failures before the stream starts
 //! are ordinary JSON errors. The conversation id is also in the
 //! `x-conversation-id` header (useful with `new`).
+//!
+//! What is sent is decided by [`crate::chat::outgoing`]: the engine's PII
+//! guard (`PII_POLICY`) on the question, the sheet context, the stored
+//! history and summary, then the engine's window within the model's input
+//! limit and what is left of the daily budget. Refusals: `413
+//! context_too_large` (the question cannot fit the model), `422
+//! pii_blocked` (audited as `ai.pii_blocked`), `429 rate_limited` /
+//! `budget_exhausted` (audited as `ai.rate_limited`). `tokens/count` counts
+//! exactly that request.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -27,21 +36,26 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use engine::tokens::TokenCounter;
+use engine::window::{Message, Request as WindowRequest, Role};
+
 use crate::audit::{AuditEvent, AuditStatus};
 use crate::auth::Caller;
-use crate::chat::guard::Outgoing;
+use crate::chat::guard::{DETECTOR, GuardReport};
 use crate::chat::limits::{RetryAfter, utc_day};
-use crate::chat::window::{Role, Turn, WindowError, WindowLimits};
+use crate::chat::outgoing::{Draft, Outgoing, Refusal, prepare};
+use crate::chat::summary::{SummaryJob, summarise};
+use crate::chat::window::{RequestLimits, ServerCounter, WindowRefusal, history, stored_summary};
 use crate::chat::{ChatService, SYSTEM_INSTRUCTION};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 use crate::gemini::{
     Content, FinishReason, GeminiClient, GeminiError, GenerateContentRequest, GenerationConfig,
-    UsageMetadata,
+    ModelInfo, Part, UsageMetadata,
 };
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
-use crate::store::{NewConversation, now_stamp};
+use crate::store::{Conversation, NewConversation, now_stamp};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -87,17 +101,21 @@ impl NewMessage {
         Ok(())
     }
 
-    /// The text sent for this turn: the question, then the sheet context.
-    fn prompt(&self) -> String {
-        match &self.sheet_context {
-            None | Some(Value::Null) => self.text.clone(),
-            Some(context) => format!(
-                "{}\n\nSheet context (masked):\n```json\n{}\n```",
-                self.text, context
-            ),
-        }
+    /// The sheet context as sent (a system part): a string as it is, any
+    /// other JSON compact, after a line saying what it is.
+    fn sheet_context_text(&self) -> Option<String> {
+        let body = match self.sheet_context.as_ref()? {
+            Value::Null => return None,
+            Value::String(text) if text.trim().is_empty() => return None,
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        Some(format!("{SHEET_CONTEXT_HEADING}\n{body}"))
     }
 }
+
+/// Introduces the sheet context in the system instruction.
+const SHEET_CONTEXT_HEADING: &str = "Data from the user's sheet (personal data masked):";
 
 /// `delta` event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,10 +232,13 @@ fn model_unavailable(error: GeminiError) -> AppError {
 
 /// Merges consecutive turns of the same role (Gemini wants them to
 /// alternate; an unanswered question leaves two user turns in a row).
-fn contents(turns: &[Turn]) -> Vec<Content> {
+fn contents(turns: &[Message]) -> Vec<Content> {
     let mut out: Vec<Content> = Vec::new();
     for turn in turns {
-        let role = turn.role.as_api();
+        let role = match turn.role {
+            Role::User => "user",
+            Role::Model => "model",
+        };
         match out.last_mut() {
             Some(last) if last.role.as_deref() == Some(role) => {
                 last.parts[0].text.push_str("\n\n");
@@ -229,24 +250,151 @@ fn contents(turns: &[Turn]) -> Vec<Content> {
     out
 }
 
-fn history(messages: &Value) -> Vec<Turn> {
-    messages
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| {
-            let role = match m.get("role")?.as_str()? {
-                "user" => Role::User,
-                "assistant" => Role::Model,
-                _ => return None,
-            };
-            let text = m.get("text")?.as_str()?;
-            (!text.is_empty()).then(|| Turn {
-                role,
-                text: text.to_owned(),
+/// The Gemini request for what the window chose: one system part each for
+/// the system prompt, the sheet context and the summary.
+fn gemini_request(
+    request: &WindowRequest,
+    max_output_tokens: Option<u64>,
+) -> GenerateContentRequest {
+    GenerateContentRequest {
+        contents: contents(&request.contents),
+        system_instruction: Some(Content {
+            role: None,
+            parts: request
+                .system
+                .iter()
+                .map(|text| Part {
+                    text: text.clone(),
+                    thought: false,
+                })
+                .collect(),
+        }),
+        generation_config: max_output_tokens
+            .map(|max_output_tokens| GenerationConfig { max_output_tokens }),
+    }
+}
+
+/// Writes a `denied` audit row for a chat request refused before Gemini.
+async fn audit_denied(
+    state: &AppState,
+    caller: &Caller,
+    meta: &RequestMeta,
+    action: &str,
+    conversation_id: Option<Uuid>,
+    details: Value,
+) {
+    state
+        .audit
+        .record(
+            caller,
+            AuditEvent::new(action)
+                .resource("ai_conversation", conversation_id)
+                .status(AuditStatus::Denied)
+                .details(details),
+            meta,
+        )
+        .await;
+}
+
+/// A 429 from the limits, audited as `ai.rate_limited` with the error's
+/// code as `reason` (`rate_limited` or `budget_exhausted`).
+async fn limit_rejection(
+    state: &AppState,
+    caller: &Caller,
+    meta: &RequestMeta,
+    conversation_id: Option<Uuid>,
+    error: AppError,
+) -> AppError {
+    let retry_after_secs = match &error {
+        AppError::RateLimited { retry_after_secs }
+        | AppError::BudgetExhausted { retry_after_secs } => *retry_after_secs,
+        _ => return error,
+    };
+    audit_denied(
+        state,
+        caller,
+        meta,
+        "ai.rate_limited",
+        conversation_id,
+        json!({
+            "reason": error.status_and_code().1,
+            "retry_after_secs": retry_after_secs,
+            "model": state.chat.model,
+        }),
+    )
+    .await;
+    error
+}
+
+/// What one question would send, decided by the engine's guard and window
+/// (see [`crate::chat::outgoing`]); refusals become client errors, and a
+/// `PII_POLICY=block` refusal is audited as `ai.pii_blocked`.
+struct Prepared {
+    outgoing: Outgoing,
+    info: ModelInfo,
+}
+
+async fn prepare_question(
+    state: &AppState,
+    caller: &Caller,
+    meta: &RequestMeta,
+    existing: Option<&Conversation>,
+    message: &NewMessage,
+    budget_left: u64,
+) -> Result<Prepared, AppError> {
+    let chat = &state.chat;
+    let info = chat.model_info().await.map_err(model_unavailable)?;
+    // Half of a small remaining budget at most goes to the answer, so the
+    // question still fits.
+    let limits = RequestLimits {
+        input_token_limit: info.input_token_limit,
+        reserved_output: chat.reserved_output(&info).min((budget_left / 2).max(1)),
+        budget_left,
+    };
+    let draft = Draft {
+        system: SYSTEM_INSTRUCTION,
+        sheet_context: message.sheet_context_text(),
+        history: existing.map(|c| history(&c.messages)).unwrap_or_default(),
+        summary: existing.and_then(|c| stored_summary(&c.context)),
+        message: &message.text,
+    };
+    match prepare(&chat.model, draft, &limits, chat.policy) {
+        Ok(outgoing) => Ok(Prepared { outgoing, info }),
+        Err(Refusal::Window(refusal @ WindowRefusal::TooLargeForModel { .. })) => {
+            Err(AppError::Refused {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "context_too_large",
+                message: refusal.to_string(),
             })
-        })
-        .collect()
+        }
+        Err(Refusal::Window(WindowRefusal::OverBudget)) => {
+            let error = AppError::BudgetExhausted {
+                retry_after_secs: secs_ceil(utc_day().1),
+            };
+            Err(limit_rejection(state, caller, meta, existing.map(|c| c.id), error).await)
+        }
+        Err(Refusal::PiiBlocked(report)) => {
+            audit_denied(
+                state,
+                caller,
+                meta,
+                "ai.pii_blocked",
+                existing.map(|c| c.id),
+                json!({
+                    "model": chat.model,
+                    "pii_policy": chat.policy.as_str(),
+                    "pii_detector": DETECTOR,
+                    "pii_findings": report.counts_json(),
+                }),
+            )
+            .await;
+            Err(AppError::Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "pii_blocked",
+                message: Refusal::PiiBlocked(report).to_string(),
+            })
+        }
+    }
 }
 
 fn sse(event: &str, data: &impl Serialize) -> Bytes {
@@ -262,6 +410,8 @@ fn sse(event: &str, data: &impl Serialize) -> Bytes {
         (status = 200, content_type = "text/event-stream", body = String,
             description = "Server-Sent Events: `delta` {text}*, then `usage` {prompt_tokens, output_tokens, total_tokens} and `done` {message_id, finish_reason}; or `error` {code, message}. Header `x-conversation-id`."),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "`context_too_large`: the instructions, the question and the answer's reserve exceed the model's input limit"),
+        (status = 422, body = ErrorBody, description = "`pii_blocked`: personal data (types named) under PII_POLICY=block"),
         (status = 429, body = ErrorBody, description = "Rate limit or daily budget; see Retry-After"),
         (status = 502, body = ErrorBody), (status = 503, body = ErrorBody),
         (status = 504, body = ErrorBody)),
@@ -287,61 +437,29 @@ async fn post_message(
         None => None,
     };
 
-    chat.limiter
-        .acquire_request(caller.user_id)
-        .await
-        .map_err(|RetryAfter(wait)| AppError::RateLimited {
+    if let Err(RetryAfter(wait)) = chat.limiter.acquire_request(caller.user_id).await {
+        let error = AppError::RateLimited {
             retry_after_secs: secs_ceil(wait),
-        })?;
+        };
+        return Err(limit_rejection(&state, &caller, &meta, conversation_id, error).await);
+    }
     let used = chat.limiter.tokens_used_today(caller.user_id).await;
     let budget_left = chat.daily_token_budget.saturating_sub(used);
-    let until_midnight = secs_ceil(utc_day().1);
     if budget_left == 0 {
-        return Err(AppError::BudgetExhausted {
-            retry_after_secs: until_midnight,
-        });
+        let error = AppError::BudgetExhausted {
+            retry_after_secs: secs_ceil(utc_day().1),
+        };
+        return Err(limit_rejection(&state, &caller, &meta, conversation_id, error).await);
     }
-    let info = chat.model_info().await.map_err(model_unavailable)?;
-
-    // The window decides what is sent, then the guard sees all of it.
-    // Half of a small remaining budget at most goes to the answer, so the
-    // question still fits.
-    let reserved = chat.reserved_output(&info).min((budget_left / 2).max(1));
-    let current = Turn {
-        role: Role::User,
-        text: message.prompt(),
-    };
-    let past = existing
-        .as_ref()
-        .map(|c| history(&c.messages))
-        .unwrap_or_default();
-    let limits = WindowLimits {
-        model_input_limit: info.input_token_limit,
-        reserved_output: reserved,
-        request_budget: budget_left,
-    };
-    let plan = match chat
-        .window
-        .select(SYSTEM_INSTRUCTION, &past, &current, limits)
-    {
-        Ok(plan) => plan,
-        Err(WindowError::TooLarge { needed, .. })
-            if needed + reserved <= info.input_token_limit =>
-        {
-            return Err(AppError::BudgetExhausted {
-                retry_after_secs: until_midnight,
-            });
-        }
-        Err(error) => return Err(AppError::BadRequest(error.to_string())),
-    };
-    let mut outgoing = Outgoing {
-        system: SYSTEM_INSTRUCTION.to_owned(),
-        turns: plan.turns,
-    };
-    let report = chat
-        .guard
-        .apply(&mut outgoing, chat.policy)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let Prepared { outgoing, info } = prepare_question(
+        &state,
+        &caller,
+        &meta,
+        existing.as_ref(),
+        &message,
+        budget_left,
+    )
+    .await?;
 
     let conversation_id = match conversation_id {
         Some(id) => id,
@@ -376,13 +494,12 @@ async fn post_message(
         .append_messages(&caller, conversation_id, &[user_message], 0)
         .await?;
 
-    let request = GenerateContentRequest {
-        contents: contents(&outgoing.turns),
-        system_instruction: Some(Content::text(None, outgoing.system.clone())),
-        generation_config: Some(GenerationConfig {
-            max_output_tokens: reserved,
-        }),
-    };
+    let window = &outgoing.window;
+    let request = gemini_request(
+        &window.request,
+        Some(window.request.max_output_tokens as u64),
+    );
+    let breakdown = &window.breakdown;
     let query = Query {
         state: state.clone(),
         caller,
@@ -390,10 +507,18 @@ async fn post_message(
         conversation_id,
         message_id: Uuid::new_v4(),
         started: Instant::now(),
-        estimated_input: plan.input_tokens,
-        masked_cells: report.masked_cells,
-        detector: report.detector,
-        dropped_turns: plan.dropped,
+        estimated_input: breakdown.input as u64,
+        window: json!({
+            "estimated_input_tokens": breakdown.input,
+            "reserved_output_tokens": breakdown.reserved_output,
+            "dropped_turns": breakdown.dropped_messages.len(),
+            "kept_turns": breakdown.kept_messages,
+            "summary_used": breakdown.summary_used,
+            "sheet_context_dropped": breakdown.sheet_context_dropped,
+        }),
+        guard: outgoing.report,
+        to_summarise: outgoing.to_summarise,
+        input_token_limit: info.input_token_limit,
         prompt: message.text,
     };
 
@@ -437,10 +562,14 @@ struct Query {
     conversation_id: Uuid,
     message_id: Uuid,
     started: Instant,
+    /// The server's count of the input, used when Gemini reports no usage.
     estimated_input: u64,
-    masked_cells: u64,
-    detector: &'static str,
-    dropped_turns: usize,
+    /// What the window decided, for the audit.
+    window: Value,
+    guard: GuardReport,
+    /// Older turns to summarise once the answer is out.
+    to_summarise: Option<SummaryJob>,
+    input_token_limit: u64,
     prompt: String,
 }
 
@@ -463,7 +592,7 @@ impl Query {
             let output = if outcome.answer.is_empty() {
                 0
             } else {
-                chat.window.estimate(&outcome.answer)
+                ServerCounter.count(&outcome.answer) as u64
             };
             UsageMetadata {
                 prompt_token_count: self.estimated_input,
@@ -535,10 +664,11 @@ impl Query {
             "total_tokens": usage.total_token_count,
             "latency_ms": self.started.elapsed().as_millis() as u64,
             "finish_reason": finish_reason,
-            "masked_cells": self.masked_cells,
+            "masked_cells": self.guard.masked,
+            "pii_findings": self.guard.counts_json(),
             "pii_policy": chat.policy.as_str(),
-            "pii_detector": self.detector,
-            "dropped_turns": self.dropped_turns,
+            "pii_detector": DETECTOR,
+            "window": self.window,
             "status": status,
         });
         if let Some((code, _)) = &outcome.failure {
@@ -644,9 +774,33 @@ async fn relay(mut stream: crate::gemini::GeminiStream, tx: mpsc::Sender<Bytes>,
     let disconnected = outcome.disconnected;
     let finish = outcome.finish;
     let usage = query.finish(outcome).await;
-    if disconnected {
-        return;
+    if !disconnected {
+        send_ending(&tx, failure.clone(), usage, finish, query.message_id).await;
     }
+    // The client's stream ends before the summary is asked for.
+    drop(tx);
+    if failure.is_none()
+        && let Some(job) = &query.to_summarise
+    {
+        summarise(
+            &query.state,
+            &query.caller,
+            query.conversation_id,
+            job,
+            query.input_token_limit,
+        )
+        .await;
+    }
+}
+
+/// The last events of a stream: `usage` and `done`, or `error`.
+async fn send_ending(
+    tx: &mpsc::Sender<Bytes>,
+    failure: Option<(&'static str, String)>,
+    usage: UsageMetadata,
+    finish: Option<FinishReason>,
+    message_id: Uuid,
+) {
     match failure {
         Some((code, message)) => {
             let _ = tx
@@ -668,7 +822,7 @@ async fn relay(mut stream: crate::gemini::GeminiStream, tx: mpsc::Sender<Bytes>,
                 .send(sse(
                     "done",
                     &DoneEvent {
-                        message_id: query.message_id,
+                        message_id,
                         finish_reason: finish.map_or("other", FinishReason::as_str).to_owned(),
                     },
                 ))
@@ -683,24 +837,45 @@ pub struct CountRequest {
     pub text: String,
     #[serde(default)]
     pub sheet_context: Option<Value>,
+    /// The conversation the question would go to: its history and summary
+    /// count as the window would send them.
+    #[serde(default)]
+    pub conversation_id: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenCount {
-    /// Exact, from Gemini's `countTokens`, system instruction included.
+    /// Exact, from Gemini's `countTokens`, of what would really be sent:
+    /// the system instruction (with the sheet context and summary), the
+    /// history the window keeps and the question, after the PII guard.
     pub total_tokens: u64,
     pub model: String,
+    /// The server's own count of the same input (what limits are enforced on).
+    pub estimated_tokens: u64,
+    /// Output tokens kept for the answer.
+    pub reserved_output_tokens: u64,
+    /// History messages left out / sent.
+    pub dropped_turns: u64,
+    pub kept_turns: u64,
+    pub summary_used: bool,
+    pub sheet_context_dropped: bool,
 }
 
-/// Counts the tokens a question would use (Gemini `countTokens`).
+/// Counts the tokens a question would send (Gemini `countTokens` over the
+/// same window and guard as the question itself).
 #[utoipa::path(post, path = "/api/v1/tokens/count", tag = "chat",
     request_body = CountRequest,
     responses((status = 200, body = TokenCount), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "`context_too_large`: too long for the model"),
+        (status = 422, body = ErrorBody, description = "`pii_blocked`: personal data under PII_POLICY=block"),
+        (status = 429, body = ErrorBody, description = "Daily budget used up"),
         (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn count_tokens(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
+    meta: RequestMeta,
     ApiJson(body): ApiJson<CountRequest>,
 ) -> Result<Json<TokenCount>, AppError> {
     let client = chat_client(&state)?;
@@ -709,18 +884,37 @@ async fn count_tokens(
         sheet_context: body.sheet_context,
     };
     message.validate()?;
-    let request = GenerateContentRequest {
-        contents: vec![Content::text(Some("user"), message.prompt())],
-        system_instruction: Some(Content::text(None, SYSTEM_INSTRUCTION)),
-        generation_config: None,
+    let existing = match body.conversation_id {
+        Some(id) => Some(state.store.get_conversation(&caller, id).await?),
+        None => None,
     };
+    let chat = &state.chat;
+    let used = chat.limiter.tokens_used_today(caller.user_id).await;
+    let budget_left = chat.daily_token_budget.saturating_sub(used);
+    let Prepared { outgoing, .. } = prepare_question(
+        &state,
+        &caller,
+        &meta,
+        existing.as_ref(),
+        &message,
+        budget_left,
+    )
+    .await?;
+    let window = &outgoing.window;
     let total_tokens = client
-        .count_tokens(&state.chat.model, &request)
+        .count_tokens(&chat.model, &gemini_request(&window.request, None))
         .await
         .map_err(|e| upstream_error(&e))?;
+    let breakdown = &window.breakdown;
     Ok(Json(TokenCount {
         total_tokens,
-        model: state.chat.model.clone(),
+        model: chat.model.clone(),
+        estimated_tokens: breakdown.input as u64,
+        reserved_output_tokens: breakdown.reserved_output as u64,
+        dropped_turns: breakdown.dropped_messages.len() as u64,
+        kept_turns: breakdown.kept_messages as u64,
+        summary_used: breakdown.summary_used,
+        sheet_context_dropped: breakdown.sheet_context_dropped,
     }))
 }
 
@@ -765,15 +959,15 @@ mod tests {
     #[test]
     fn consecutive_turns_of_one_role_are_merged() {
         let turns = [
-            Turn {
+            Message {
                 role: Role::User,
                 text: "a".into(),
             },
-            Turn {
+            Message {
                 role: Role::User,
                 text: "b".into(),
             },
-            Turn {
+            Message {
                 role: Role::Model,
                 text: "c".into(),
             },
@@ -782,6 +976,51 @@ mod tests {
         assert_eq!(contents.len(), 2);
         assert_eq!(contents[0].parts[0].text, "a\n\nb");
         assert_eq!(contents[1].role.as_deref(), Some("model"));
+    }
+
+    #[test]
+    fn the_window_becomes_system_parts_and_contents() {
+        let request = WindowRequest {
+            model: "m".into(),
+            system: vec!["sys".into(), "sheet".into()],
+            contents: vec![Message {
+                role: Role::User,
+                text: "q".into(),
+            }],
+            max_output_tokens: 9,
+        };
+        assert_eq!(
+            serde_json::to_value(gemini_request(&request, Some(9))).unwrap(),
+            json!({
+                "contents": [{"role": "user", "parts": [{"text": "q"}]}],
+                "systemInstruction": {"parts": [{"text": "sys"}, {"text": "sheet"}]},
+                "generationConfig": {"maxOutputTokens": 9}
+            })
+        );
+        assert!(gemini_request(&request, None).generation_config.is_none());
+    }
+
+    #[test]
+    fn the_sheet_context_is_sent_as_text_with_a_heading() {
+        let message = |context: Option<Value>| NewMessage {
+            text: "q".into(),
+            sheet_context: context,
+        };
+        assert_eq!(message(None).sheet_context_text(), None);
+        assert_eq!(message(Some(Value::Null)).sheet_context_text(), None);
+        assert_eq!(message(Some(json!("  "))).sheet_context_text(), None);
+        assert_eq!(
+            message(Some(json!("Sheet: 3 rows")))
+                .sheet_context_text()
+                .unwrap(),
+            format!("{SHEET_CONTEXT_HEADING}\nSheet: 3 rows")
+        );
+        assert_eq!(
+            message(Some(json!({"A1": "PERSON_1"})))
+                .sheet_context_text()
+                .unwrap(),
+            format!("{SHEET_CONTEXT_HEADING}\n{{\"A1\":\"PERSON_1\"}}")
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chat;
+pub mod client_config;
 pub mod conversations;
 pub mod health;
 pub mod me;

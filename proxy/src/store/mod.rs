@@ -36,6 +36,32 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What the stores need to know about a table whose rows each belong to
+/// one user (sheets, conversations); everything else about reading,
+/// listing, changing and deleting such rows is the same for both.
+#[derive(Debug)]
+pub struct OwnedTable {
+    pub name: &'static str,
+    /// The columns of the list view: all but the large ones.
+    pub summary_columns: &'static str,
+}
+
+pub const SHEETS: OwnedTable = OwnedTable {
+    name: "excel_sheets",
+    summary_columns: "id,user_id,workbook_name,sheet_name,range_address,metadata,row_count,\
+column_count,status,created_at,updated_at",
+};
+
+pub const CONVERSATIONS: OwnedTable = OwnedTable {
+    name: "ai_conversations",
+    summary_columns: "id,user_id,sheet_id,title,model,total_tokens,status,created_at,updated_at",
+};
+
+pub const PROFILE_COLUMNS: &str = "id,email,full_name,company,role,is_active,preferences,\
+last_login_at,created_at,updated_at";
+pub const AUDIT_COLUMNS: &str = "id,seq,user_id,action,resource_type,resource_id,details,status,\
+ip_address,user_agent,created_at";
+
 /// A position in a list: everything strictly after (older than) this row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {

@@ -155,22 +155,13 @@ impl NewSheet {
     }
 }
 
+/// A sheet in full: its list view and the data.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Sheet {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub workbook_name: Option<String>,
-    pub sheet_name: String,
-    pub range_address: Option<String>,
+    #[serde(flatten)]
+    pub summary: SheetSummary,
     #[schema(value_type = Object)]
     pub data: Value,
-    #[schema(value_type = Object)]
-    pub metadata: Value,
-    pub row_count: Option<i32>,
-    pub column_count: Option<i32>,
-    pub status: RecordStatus,
-    pub created_at: String,
-    pub updated_at: String,
 }
 
 /// A sheet in a list: everything but `data`.
@@ -233,6 +224,10 @@ pub struct ConversationPatch {
     pub sheet_id: Option<Option<Uuid>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RecordStatus>,
+    /// A new `context` (the chat's summary of older turns): set by the
+    /// chat path only, never read from an API request.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
 }
 
 impl ConversationPatch {
@@ -247,21 +242,15 @@ impl ConversationPatch {
     }
 }
 
+/// A conversation in full: its list view, the messages and the context.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Conversation {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub sheet_id: Option<Uuid>,
-    pub title: Option<String>,
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
     #[schema(value_type = Vec<Object>)]
     pub messages: Value,
     #[schema(value_type = Object)]
     pub context: Value,
-    pub model: Option<String>,
-    pub total_tokens: i32,
-    pub status: RecordStatus,
-    pub created_at: String,
-    pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -276,6 +265,22 @@ pub struct ConversationSummary {
     pub created_at: String,
     pub updated_at: String,
 }
+
+/// A full row reads like its list view (`sheet.id`, `conversation.title`):
+/// the fields are declared once, in the summary.
+macro_rules! reads_like_its_summary {
+    ($full:ty => $summary:ty) => {
+        impl std::ops::Deref for $full {
+            type Target = $summary;
+
+            fn deref(&self) -> &$summary {
+                &self.summary
+            }
+        }
+    };
+}
+reads_like_its_summary!(Sheet => SheetSummary);
+reads_like_its_summary!(Conversation => ConversationSummary);
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct AuditEntry {

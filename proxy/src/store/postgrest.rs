@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use ::postgrest::{Builder, Postgrest};
 use async_trait::async_trait;
-use secrecy::ExposeSecret;
-use serde::Deserialize;
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -22,21 +22,45 @@ use crate::audit::AuditEvent;
 use crate::auth::Caller;
 use crate::config::SupabaseConfig;
 
-const SHEET_SUMMARY_COLUMNS: &str = "id,user_id,workbook_name,sheet_name,range_address,metadata,\
-row_count,column_count,status,created_at,updated_at";
-const CONVERSATION_SUMMARY_COLUMNS: &str =
-    "id,user_id,sheet_id,title,model,total_tokens,status,created_at,updated_at";
-const AUDIT_COLUMNS: &str = "id,seq,user_id,action,resource_type,resource_id,details,status,\
-ip_address,user_agent,created_at";
-const PROFILE_COLUMNS: &str = "id,email,full_name,company,role,is_active,preferences,\
-last_login_at,created_at,updated_at";
 /// Larger PostgREST answers are refused (a sheet is at most 5 MiB of JSON).
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct PostgrestStore {
     client: Postgrest,
+    rest_url: String,
+    /// Only for writing audit events, never for data.
+    service: Option<ServiceClient>,
     timeout: Duration,
+}
+
+/// PostgREST with the project's service key (`SUPABASE_SERVICE_ROLE_KEY`).
+#[derive(Clone)]
+struct ServiceClient {
+    client: Postgrest,
+    key: SecretString,
+}
+
+impl ServiceClient {
+    fn new(rest_url: &str, key: &SecretString) -> ServiceClient {
+        let client = Postgrest::new(rest_url).insert_header("apikey", key.expose_secret());
+        ServiceClient {
+            client,
+            key: key.clone(),
+        }
+    }
+
+    fn rpc(&self, function: &str, params: Value) -> Builder {
+        let builder = self.client.rpc(function, params.to_string());
+        // A legacy service_role key is a JWT and goes as the Bearer too; the
+        // newer secret keys (`sb_secret_…`) go as `apikey` only and the
+        // gateway turns them into the service role.
+        if self.key.expose_secret().starts_with("sb_secret_") {
+            builder
+        } else {
+            builder.auth(self.key.expose_secret())
+        }
+    }
 }
 
 /// PostgREST's error body.
@@ -54,16 +78,29 @@ struct PgError {
 
 impl PostgrestStore {
     pub fn new(config: &SupabaseConfig, timeout: Duration) -> PostgrestStore {
-        Self::with_rest_url(&config.rest_url(), config.anon_key.expose_secret(), timeout)
+        let store =
+            Self::with_rest_url(&config.rest_url(), config.anon_key.expose_secret(), timeout);
+        match &config.service_role_key {
+            Some(key) => store.with_service_key(key),
+            None => store,
+        }
     }
 
     /// `rest_url` is PostgREST's base (`${SUPABASE_URL}/rest/v1`).
     pub fn with_rest_url(rest_url: &str, anon_key: &str, timeout: Duration) -> PostgrestStore {
+        let rest_url = rest_url.trim_end_matches('/');
         PostgrestStore {
-            client: Postgrest::new(rest_url.trim_end_matches('/'))
-                .insert_header("apikey", anon_key),
+            client: Postgrest::new(rest_url).insert_header("apikey", anon_key),
+            rest_url: rest_url.to_owned(),
+            service: None,
             timeout,
         }
+    }
+
+    /// Writes audit events with the service key (see [`Store::log_event`]).
+    pub fn with_service_key(mut self, key: &SecretString) -> PostgrestStore {
+        self.service = Some(ServiceClient::new(&self.rest_url, key));
+        self
     }
 
     fn table(&self, caller: &Caller, table: &str) -> StoreResult<Builder> {
@@ -110,6 +147,83 @@ impl PostgrestStore {
                 "PostgREST answer has an unexpected shape: {e}"
             ))
         })
+    }
+}
+
+impl PostgrestStore {
+    /// One of the caller's rows: RLS already limits what a user sees; the
+    /// explicit owner filter keeps a super admin's wider view out of it.
+    fn owned_row(&self, caller: &Caller, table: &OwnedTable, id: Uuid) -> StoreResult<Builder> {
+        Ok(self
+            .table(caller, table.name)?
+            .eq("id", id.to_string())
+            .eq("user_id", caller.user_id.to_string()))
+    }
+
+    async fn insert_owned<T: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        table: &OwnedTable,
+        mut row: Value,
+    ) -> StoreResult<T> {
+        row["user_id"] = json!(caller.user_id);
+        let builder = self
+            .table(caller, table.name)?
+            .select("*")
+            .insert(row.to_string());
+        one_or_not_found(self.json(builder).await?)
+    }
+
+    async fn list_owned<T: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        table: &OwnedTable,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<T>> {
+        let builder = self
+            .table(caller, table.name)?
+            .select(table.summary_columns)
+            .eq("user_id", caller.user_id.to_string())
+            .order("created_at.desc,id.desc")
+            .limit(page.limit + 1);
+        let builder = match &page.after {
+            None => builder,
+            Some(c) => builder.or(format!(
+                "created_at.lt.{at},and(created_at.eq.{at},id.lt.{id})",
+                at = c.created_at,
+                id = c.id
+            )),
+        };
+        self.json(builder).await
+    }
+
+    async fn get_owned<T: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        table: &OwnedTable,
+        id: Uuid,
+    ) -> StoreResult<T> {
+        one_or_not_found(
+            self.json(self.owned_row(caller, table, id)?.select("*"))
+                .await?,
+        )
+    }
+
+    async fn update_owned<T: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        table: &OwnedTable,
+        id: Uuid,
+        patch: &impl Serialize,
+    ) -> StoreResult<T> {
+        let body = serde_json::to_string(patch).map_err(anyhow::Error::from)?;
+        let builder = self.owned_row(caller, table, id)?.select("*").update(body);
+        one_or_not_found(self.json(builder).await?)
+    }
+
+    async fn delete_owned(&self, caller: &Caller, table: &OwnedTable, id: Uuid) -> StoreResult<()> {
+        let builder = self.owned_row(caller, table, id)?.select("id").delete();
+        one_or_not_found(self.json::<Vec<Value>>(builder).await?).map(|_| ())
     }
 }
 
@@ -167,20 +281,6 @@ fn normalize_times(value: &mut Value) {
     }
 }
 
-fn keyset(builder: Builder, page: &PageRequest) -> Builder {
-    let builder = builder
-        .order("created_at.desc,id.desc")
-        .limit(page.limit + 1);
-    match &page.after {
-        None => builder,
-        Some(c) => builder.or(format!(
-            "created_at.lt.{at},and(created_at.eq.{at},id.lt.{id})",
-            at = c.created_at,
-            id = c.id
-        )),
-    }
-}
-
 fn one_or_not_found<T>(mut rows: Vec<T>) -> StoreResult<T> {
     rows.pop().ok_or(StoreError::NotFound)
 }
@@ -192,11 +292,11 @@ impl Store for PostgrestStore {
     }
 
     fn needs_caller_token(&self) -> bool {
-        true
+        self.service.is_none()
     }
 
     fn stores_system_events(&self) -> bool {
-        false
+        self.service.is_some()
     }
 
     async fn health(&self) -> StoreResult<()> {
@@ -229,24 +329,9 @@ impl Store for PostgrestStore {
     }
 
     async fn create_sheet(&self, caller: &Caller, sheet: &NewSheet) -> StoreResult<Sheet> {
-        let body = json!({
-            "user_id": caller.user_id,
-            "workbook_name": sheet.workbook_name,
-            "sheet_name": sheet.sheet_name,
-            "range_address": sheet.range_address,
-            "data": sheet.data,
-            "metadata": sheet.metadata.clone().unwrap_or_else(|| json!({})),
-            "row_count": sheet.row_count,
-            "column_count": sheet.column_count,
-        });
-        let rows: Vec<Sheet> = self
-            .json(
-                self.table(caller, "excel_sheets")?
-                    .select("*")
-                    .insert(body.to_string()),
-            )
-            .await?;
-        one_or_not_found(rows)
+        let mut row = serde_json::to_value(sheet).map_err(anyhow::Error::from)?;
+        row["metadata"] = sheet.metadata.clone().unwrap_or_else(|| json!({}));
+        self.insert_owned(caller, &SHEETS, row).await
     }
 
     async fn list_sheets(
@@ -254,36 +339,15 @@ impl Store for PostgrestStore {
         caller: &Caller,
         page: &PageRequest,
     ) -> StoreResult<Vec<SheetSummary>> {
-        let builder = self
-            .table(caller, "excel_sheets")?
-            .select(SHEET_SUMMARY_COLUMNS)
-            .eq("user_id", caller.user_id.to_string());
-        self.json(keyset(builder, page)).await
+        self.list_owned(caller, &SHEETS, page).await
     }
 
     async fn get_sheet(&self, caller: &Caller, id: Uuid) -> StoreResult<Sheet> {
-        let rows: Vec<Sheet> = self
-            .json(
-                self.table(caller, "excel_sheets")?
-                    .select("*")
-                    .eq("id", id.to_string())
-                    .eq("user_id", caller.user_id.to_string()),
-            )
-            .await?;
-        one_or_not_found(rows)
+        self.get_owned(caller, &SHEETS, id).await
     }
 
     async fn delete_sheet(&self, caller: &Caller, id: Uuid) -> StoreResult<()> {
-        let rows: Vec<Value> = self
-            .json(
-                self.table(caller, "excel_sheets")?
-                    .select("id")
-                    .eq("id", id.to_string())
-                    .eq("user_id", caller.user_id.to_string())
-                    .delete(),
-            )
-            .await?;
-        one_or_not_found(rows).map(|_| ())
+        self.delete_owned(caller, &SHEETS, id).await
     }
 
     async fn create_conversation(
@@ -291,20 +355,8 @@ impl Store for PostgrestStore {
         caller: &Caller,
         conversation: &NewConversation,
     ) -> StoreResult<Conversation> {
-        let body = json!({
-            "user_id": caller.user_id,
-            "sheet_id": conversation.sheet_id,
-            "title": conversation.title,
-            "model": conversation.model,
-        });
-        let rows: Vec<Conversation> = self
-            .json(
-                self.table(caller, "ai_conversations")?
-                    .select("*")
-                    .insert(body.to_string()),
-            )
-            .await?;
-        one_or_not_found(rows)
+        let row = serde_json::to_value(conversation).map_err(anyhow::Error::from)?;
+        self.insert_owned(caller, &CONVERSATIONS, row).await
     }
 
     async fn list_conversations(
@@ -312,23 +364,11 @@ impl Store for PostgrestStore {
         caller: &Caller,
         page: &PageRequest,
     ) -> StoreResult<Vec<ConversationSummary>> {
-        let builder = self
-            .table(caller, "ai_conversations")?
-            .select(CONVERSATION_SUMMARY_COLUMNS)
-            .eq("user_id", caller.user_id.to_string());
-        self.json(keyset(builder, page)).await
+        self.list_owned(caller, &CONVERSATIONS, page).await
     }
 
     async fn get_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<Conversation> {
-        let rows: Vec<Conversation> = self
-            .json(
-                self.table(caller, "ai_conversations")?
-                    .select("*")
-                    .eq("id", id.to_string())
-                    .eq("user_id", caller.user_id.to_string()),
-            )
-            .await?;
-        one_or_not_found(rows)
+        self.get_owned(caller, &CONVERSATIONS, id).await
     }
 
     async fn update_conversation(
@@ -337,35 +377,15 @@ impl Store for PostgrestStore {
         id: Uuid,
         patch: &ConversationPatch,
     ) -> StoreResult<Conversation> {
-        let body = serde_json::to_string(patch).map_err(anyhow::Error::from)?;
-        let rows: Vec<Conversation> = self
-            .json(
-                self.table(caller, "ai_conversations")?
-                    .select("*")
-                    .eq("id", id.to_string())
-                    .eq("user_id", caller.user_id.to_string())
-                    .update(body),
-            )
-            .await?;
-        one_or_not_found(rows)
+        self.update_owned(caller, &CONVERSATIONS, id, patch).await
     }
 
     async fn delete_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<()> {
-        let rows: Vec<Value> = self
-            .json(
-                self.table(caller, "ai_conversations")?
-                    .select("id")
-                    .eq("id", id.to_string())
-                    .eq("user_id", caller.user_id.to_string())
-                    .delete(),
-            )
-            .await?;
-        one_or_not_found(rows).map(|_| ())
+        self.delete_owned(caller, &CONVERSATIONS, id).await
     }
 
-    /// Read, then write back. Not atomic against a concurrent append to the
-    /// same conversation (a database function would be); one conversation
-    /// is driven by one task pane at a time.
+    /// One call of `rpc/append_messages`: the database appends in a single
+    /// UPDATE under the row lock, so concurrent appends never lose one.
     async fn append_messages(
         &self,
         caller: &Caller,
@@ -373,30 +393,24 @@ impl Store for PostgrestStore {
         messages: &[Value],
         tokens: i64,
     ) -> StoreResult<()> {
-        let current = self.get_conversation(caller, id).await?;
-        let mut list = current.messages.as_array().cloned().unwrap_or_default();
-        list.extend(messages.iter().cloned());
-        let body = json!({
-            "messages": list,
-            "total_tokens": i64::from(current.total_tokens).saturating_add(tokens).min(i64::from(i32::MAX)),
-        });
-        let rows: Vec<Value> = self
-            .json(
-                self.table(caller, "ai_conversations")?
-                    .select("id")
-                    .eq("id", id.to_string())
-                    .eq("user_id", caller.user_id.to_string())
-                    .update(body.to_string()),
-            )
-            .await?;
-        one_or_not_found(rows).map(|_| ())
+        let params = json!({ "conversation_id": id, "messages": messages, "tokens": tokens });
+        let builder = self
+            .client
+            .rpc("append_messages", params.to_string())
+            .auth(token(caller)?);
+        // The conversation's id, or null when it is not one of the caller's.
+        match self.json::<Option<Uuid>>(builder).await? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NotFound),
+        }
     }
 
+    /// With the service key, every event goes through `log_service_event`
+    /// (system events have no user, and a queued user's token may have
+    /// expired); without it, through `log_event` with the user's own token.
+    /// The event's id makes a repeated delivery a no-op.
     async fn log_event(&self, caller: Option<&Caller>, event: &AuditEvent) -> StoreResult<()> {
-        let caller = caller.ok_or_else(|| {
-            StoreError::Invalid("Supabase's log_event records only signed-in users".into())
-        })?;
-        let params = json!({
+        let mut params = json!({
             "action": event.action,
             "resource_type": event.resource_type,
             "resource_id": event.resource_id,
@@ -404,11 +418,24 @@ impl Store for PostgrestStore {
             "status": event.status.as_str(),
             "ip_address": event.ip_address,
             "user_agent": event.user_agent,
+            "event_id": event.id,
         });
-        let builder = self
-            .client
-            .rpc("log_event", params.to_string())
-            .auth(token(caller)?);
+        let builder = match &self.service {
+            Some(service) => {
+                params["user_id"] = json!(caller.map(|c| c.user_id));
+                service.rpc("log_service_event", params)
+            }
+            None => {
+                let caller = caller.ok_or_else(|| {
+                    StoreError::Invalid(
+                        "system events need SUPABASE_SERVICE_ROLE_KEY with Supabase".into(),
+                    )
+                })?;
+                self.client
+                    .rpc("log_event", params.to_string())
+                    .auth(token(caller)?)
+            }
+        };
         self.send(builder).await.map(|_| ())
     }
 

@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde_json::{Value, json};
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::*;
@@ -122,6 +124,145 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Other(anyhow::anyhow!("store task failed: {e}")))?
     }
+
+    /// Inserts one of the caller's rows with `columns` and returns it.
+    async fn insert_owned<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static OwnedTable,
+        caller: &Caller,
+        mut columns: Columns,
+    ) -> StoreResult<T> {
+        let caller = caller.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction().map_err(sql)?;
+            ensure_profile(&tx, &caller)?;
+            let user = caller.user_id.to_string();
+            check_sheet_link(&tx, &columns, &user)?;
+            let id = Uuid::new_v4().to_string();
+            let now = now_stamp();
+            columns.extend([
+                ("id", SqlValue::Text(id.clone())),
+                ("user_id", SqlValue::Text(user.clone())),
+                ("created_at", SqlValue::Text(now.clone())),
+                ("updated_at", SqlValue::Text(now)),
+            ]);
+            let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+            let slots: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+            tx.execute(
+                &format!(
+                    "insert into {} ({}) values ({})",
+                    table.name,
+                    names.join(", "),
+                    slots.join(", ")
+                ),
+                params_from_iter(columns.into_iter().map(|(_, value)| value)),
+            )
+            .map_err(sql)?;
+            let row = owned_row(&tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)?;
+            tx.commit().map_err(sql)?;
+            Ok(row)
+        })
+        .await
+    }
+
+    /// One page of the caller's rows, newest first, in the list view.
+    async fn list_owned<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static OwnedTable,
+        caller: &Caller,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<T>> {
+        let user = caller.user_id.to_string();
+        let (at, id) = match &page.after {
+            Some(c) => (Some(c.created_at.clone()), Some(c.id.to_string())),
+            None => (None, None),
+        };
+        let limit = page.limit as i64 + 1;
+        self.with(move |conn| {
+            fetch(
+                conn,
+                &format!(
+                    "select {} from {} where user_id = ?1
+                       and (?2 is null or created_at < ?2 or (created_at = ?2 and id < ?3))
+                     order by created_at desc, id desc limit ?4",
+                    table.summary_columns, table.name
+                ),
+                params![user, at, id, limit],
+            )
+        })
+        .await
+    }
+
+    async fn get_owned<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static OwnedTable,
+        caller: &Caller,
+        id: Uuid,
+    ) -> StoreResult<T> {
+        let user = caller.user_id.to_string();
+        self.with(move |conn| {
+            owned_row(conn, table, "*", &id.to_string(), &user)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    /// Sets `columns` of one of the caller's rows and returns the row.
+    async fn update_owned<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static OwnedTable,
+        caller: &Caller,
+        id: Uuid,
+        columns: Columns,
+    ) -> StoreResult<T> {
+        let user = caller.user_id.to_string();
+        self.with(move |conn| {
+            let tx = conn.transaction().map_err(sql)?;
+            let id = id.to_string();
+            if owned_row::<Value>(&tx, table, "id", &id, &user)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            check_sheet_link(&tx, &columns, &user)?;
+            set_columns(&tx, table.name, &id, columns)?;
+            let row = owned_row(&tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)?;
+            tx.commit().map_err(sql)?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn delete_owned(
+        &self,
+        table: &'static OwnedTable,
+        caller: &Caller,
+        id: Uuid,
+    ) -> StoreResult<()> {
+        let user = caller.user_id.to_string();
+        self.with(move |conn| {
+            let n = conn
+                .execute(
+                    &format!("delete from {} where id = ?1 and user_id = ?2", table.name),
+                    params![id.to_string(), user],
+                )
+                .map_err(sql)?;
+            if n == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        })
+        .await
+    }
+}
+
+/// Column names and the values to write into them.
+type Columns = Vec<(&'static str, SqlValue)>;
+
+fn text(value: Option<impl ToString>) -> SqlValue {
+    value.map_or(SqlValue::Null, |v| SqlValue::Text(v.to_string()))
+}
+
+fn integer(value: Option<i32>) -> SqlValue {
+    value.map_or(SqlValue::Null, |v| SqlValue::Integer(v.into()))
 }
 
 fn sql(e: rusqlite::Error) -> StoreError {
@@ -143,131 +284,114 @@ fn sql(e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn json_col(row: &Row, idx: &str) -> rusqlite::Result<Value> {
-    let text: String = row.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+/// Columns holding JSON text, and SQLite's integer booleans: the only two
+/// places where a row's JSON is not what SQLite hands back as is.
+const JSON_COLUMNS: &[&str] = &[
+    "preferences",
+    "data",
+    "metadata",
+    "messages",
+    "context",
+    "details",
+];
+const BOOL_COLUMNS: &[&str] = &["is_active"];
+
+/// A row as the JSON object PostgREST would answer, so both stores decode
+/// rows into the API's types with the same serde definitions.
+fn decode<T: DeserializeOwned>(row: &Row) -> rusqlite::Result<T> {
+    let failure = |index: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e)
+    };
+    let mut object = Map::new();
+    for (index, name) in row.as_ref().column_names().enumerate() {
+        let value = match row.get_ref(index)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) if BOOL_COLUMNS.contains(&name) => Value::Bool(n != 0),
+            ValueRef::Integer(n) => Value::from(n),
+            ValueRef::Real(x) => Value::from(x),
+            ValueRef::Text(bytes) => {
+                let text = std::str::from_utf8(bytes).map_err(|e| failure(index, e.into()))?;
+                if JSON_COLUMNS.contains(&name) {
+                    serde_json::from_str(text).map_err(|e| failure(index, e.into()))?
+                } else {
+                    Value::String(text.to_owned())
+                }
+            }
+            ValueRef::Blob(_) => return Err(failure(index, "unexpected blob".into())),
+        };
+        object.insert(name.to_owned(), value);
+    }
+    serde_json::from_value(Value::Object(object)).map_err(|e| failure(0, e.into()))
 }
 
-fn uuid_col(row: &Row, idx: &str) -> rusqlite::Result<Uuid> {
-    let text: String = row.get(idx)?;
-    Uuid::parse_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+fn fetch<T: DeserializeOwned>(
+    conn: &Connection,
+    statement: &str,
+    params: impl rusqlite::Params,
+) -> StoreResult<Vec<T>> {
+    let mut statement = conn.prepare_cached(statement).map_err(sql)?;
+    let rows = statement
+        .query_map(params, decode)
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    Ok(rows)
 }
 
-fn opt_uuid_col(row: &Row, idx: &str) -> rusqlite::Result<Option<Uuid>> {
-    let text: Option<String> = row.get(idx)?;
-    text.map(|t| {
-        Uuid::parse_str(&t).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
-    })
-    .transpose()
+fn owned_row<T: DeserializeOwned>(
+    conn: &Connection,
+    table: &OwnedTable,
+    columns: &str,
+    id: &str,
+    user: &str,
+) -> StoreResult<Option<T>> {
+    conn.query_row(
+        &format!(
+            "select {columns} from {} where id = ?1 and user_id = ?2",
+            table.name
+        ),
+        params![id, user],
+        decode,
+    )
+    .optional()
+    .map_err(sql)
 }
 
-fn status_col(row: &Row, idx: &str) -> rusqlite::Result<RecordStatus> {
-    let text: String = row.get(idx)?;
-    Ok(if text == "archived" {
-        RecordStatus::Archived
-    } else {
-        RecordStatus::Active
-    })
+/// One UPDATE of `columns` (and `updated_at`) of the row `id` of `table`.
+fn set_columns(conn: &Connection, table: &str, id: &str, columns: Columns) -> StoreResult<()> {
+    let sets: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!("{name} = ?{}", i + 3))
+        .collect();
+    let values = [SqlValue::Text(id.to_owned()), SqlValue::Text(now_stamp())]
+        .into_iter()
+        .chain(columns.into_iter().map(|(_, value)| value));
+    conn.execute(
+        &format!(
+            "update {table} set updated_at = ?2{}{} where id = ?1",
+            if sets.is_empty() { "" } else { ", " },
+            sets.join(", ")
+        ),
+        params_from_iter(values),
+    )
+    .map_err(sql)?;
+    Ok(())
 }
 
-fn profile_row(row: &Row) -> rusqlite::Result<Profile> {
-    Ok(Profile {
-        id: uuid_col(row, "id")?,
-        email: row.get("email")?,
-        full_name: row.get("full_name")?,
-        company: row.get("company")?,
-        role: row.get("role")?,
-        is_active: row.get::<_, i64>("is_active")? != 0,
-        preferences: json_col(row, "preferences")?,
-        last_login_at: row.get("last_login_at")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
-
-fn sheet_row(row: &Row) -> rusqlite::Result<Sheet> {
-    Ok(Sheet {
-        id: uuid_col(row, "id")?,
-        user_id: uuid_col(row, "user_id")?,
-        workbook_name: row.get("workbook_name")?,
-        sheet_name: row.get("sheet_name")?,
-        range_address: row.get("range_address")?,
-        data: json_col(row, "data")?,
-        metadata: json_col(row, "metadata")?,
-        row_count: row.get("row_count")?,
-        column_count: row.get("column_count")?,
-        status: status_col(row, "status")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
-
-fn sheet_summary_row(row: &Row) -> rusqlite::Result<SheetSummary> {
-    Ok(SheetSummary {
-        id: uuid_col(row, "id")?,
-        user_id: uuid_col(row, "user_id")?,
-        workbook_name: row.get("workbook_name")?,
-        sheet_name: row.get("sheet_name")?,
-        range_address: row.get("range_address")?,
-        metadata: json_col(row, "metadata")?,
-        row_count: row.get("row_count")?,
-        column_count: row.get("column_count")?,
-        status: status_col(row, "status")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
-
-fn conversation_row(row: &Row) -> rusqlite::Result<Conversation> {
-    Ok(Conversation {
-        id: uuid_col(row, "id")?,
-        user_id: uuid_col(row, "user_id")?,
-        sheet_id: opt_uuid_col(row, "sheet_id")?,
-        title: row.get("title")?,
-        messages: json_col(row, "messages")?,
-        context: json_col(row, "context")?,
-        model: row.get("model")?,
-        total_tokens: row.get("total_tokens")?,
-        status: status_col(row, "status")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
-
-fn conversation_summary_row(row: &Row) -> rusqlite::Result<ConversationSummary> {
-    Ok(ConversationSummary {
-        id: uuid_col(row, "id")?,
-        user_id: uuid_col(row, "user_id")?,
-        sheet_id: opt_uuid_col(row, "sheet_id")?,
-        title: row.get("title")?,
-        model: row.get("model")?,
-        total_tokens: row.get("total_tokens")?,
-        status: status_col(row, "status")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
-
-fn audit_row(row: &Row) -> rusqlite::Result<AuditEntry> {
-    Ok(AuditEntry {
-        id: uuid_col(row, "id")?,
-        seq: row.get("seq")?,
-        user_id: opt_uuid_col(row, "user_id")?,
-        action: row.get("action")?,
-        resource_type: row.get("resource_type")?,
-        resource_id: opt_uuid_col(row, "resource_id")?,
-        details: json_col(row, "details")?,
-        status: row.get("status")?,
-        ip_address: row.get("ip_address")?,
-        user_agent: row.get("user_agent")?,
-        created_at: row.get("created_at")?,
-    })
+/// A conversation may only point at one of its owner's sheets: what the
+/// policies and the composite key enforce in Supabase.
+fn check_sheet_link(conn: &Connection, columns: &Columns, user: &str) -> StoreResult<()> {
+    let Some((_, SqlValue::Text(sheet))) = columns.iter().find(|(name, _)| *name == "sheet_id")
+    else {
+        return Ok(());
+    };
+    if owned_row::<Value>(conn, &SHEETS, "id", sheet, user)?.is_none() {
+        return Err(StoreError::Invalid(
+            "sheet_id does not name one of your sheets".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Creates the caller's profile from the token when it does not exist yet,
@@ -297,14 +421,16 @@ fn ensure_profile(conn: &Connection, caller: &Caller) -> StoreResult<()> {
     Ok(())
 }
 
-fn keyset(after: &Option<KeysetCursor>) -> (Option<String>, Option<String>) {
-    match after {
-        Some(c) => (Some(c.created_at.clone()), Some(c.id.to_string())),
-        None => (None, None),
-    }
+fn own_profile(conn: &Connection, caller: &Caller) -> StoreResult<Profile> {
+    ensure_profile(conn, caller)?;
+    fetch(
+        conn,
+        "select * from users where id = ?1",
+        [caller.user_id.to_string()],
+    )?
+    .pop()
+    .ok_or(StoreError::NotFound)
 }
-
-const KEYSET_WHERE: &str = "(?2 is null or created_at < ?2 or (created_at = ?2 and id < ?3))";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -330,50 +456,26 @@ impl Store for SqliteStore {
 
     async fn profile(&self, caller: &Caller) -> StoreResult<Profile> {
         let caller = caller.clone();
-        self.with(move |conn| {
-            ensure_profile(conn, &caller)?;
-            conn.query_row(
-                "select * from users where id = ?1",
-                [caller.user_id.to_string()],
-                profile_row,
-            )
-            .map_err(sql)
-        })
-        .await
+        self.with(move |conn| own_profile(conn, &caller)).await
     }
 
     async fn update_profile(&self, caller: &Caller, patch: &ProfilePatch) -> StoreResult<Profile> {
         let caller = caller.clone();
-        let patch = patch.clone();
+        let mut columns = Columns::new();
+        if let Some(name) = &patch.full_name {
+            columns.push(("full_name", text(name.as_ref())));
+        }
+        if let Some(company) = &patch.company {
+            columns.push(("company", text(company.as_ref())));
+        }
+        if let Some(preferences) = &patch.preferences {
+            columns.push(("preferences", SqlValue::Text(preferences.to_string())));
+        }
         self.with(move |conn| {
             let tx = conn.transaction().map_err(sql)?;
             ensure_profile(&tx, &caller)?;
-            let id = caller.user_id.to_string();
-            let now = now_stamp();
-            if let Some(name) = &patch.full_name {
-                tx.execute(
-                    "update users set full_name = ?2, updated_at = ?3 where id = ?1",
-                    params![id, name, now],
-                )
-                .map_err(sql)?;
-            }
-            if let Some(company) = &patch.company {
-                tx.execute(
-                    "update users set company = ?2, updated_at = ?3 where id = ?1",
-                    params![id, company, now],
-                )
-                .map_err(sql)?;
-            }
-            if let Some(prefs) = &patch.preferences {
-                tx.execute(
-                    "update users set preferences = ?2, updated_at = ?3 where id = ?1",
-                    params![id, prefs.to_string(), now],
-                )
-                .map_err(sql)?;
-            }
-            let profile = tx
-                .query_row("select * from users where id = ?1", [&id], profile_row)
-                .map_err(sql)?;
+            set_columns(&tx, "users", &caller.user_id.to_string(), columns)?;
+            let profile = own_profile(&tx, &caller)?;
             tx.commit().map_err(sql)?;
             Ok(profile)
         })
@@ -381,42 +483,17 @@ impl Store for SqliteStore {
     }
 
     async fn create_sheet(&self, caller: &Caller, sheet: &NewSheet) -> StoreResult<Sheet> {
-        let caller = caller.clone();
-        let sheet = sheet.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
-            ensure_profile(&tx, &caller)?;
-            let id = Uuid::new_v4().to_string();
-            let now = now_stamp();
-            tx.execute(
-                "insert into excel_sheets (id, user_id, workbook_name, sheet_name, range_address,
-                   data, metadata, row_count, column_count, created_at, updated_at)
-                 values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-                params![
-                    id,
-                    caller.user_id.to_string(),
-                    sheet.workbook_name,
-                    sheet.sheet_name,
-                    sheet.range_address,
-                    sheet.data.to_string(),
-                    sheet
-                        .metadata
-                        .clone()
-                        .unwrap_or_else(|| json!({}))
-                        .to_string(),
-                    sheet.row_count,
-                    sheet.column_count,
-                    now
-                ],
-            )
-            .map_err(sql)?;
-            let row = tx
-                .query_row("select * from excel_sheets where id = ?1", [&id], sheet_row)
-                .map_err(sql)?;
-            tx.commit().map_err(sql)?;
-            Ok(row)
-        })
-        .await
+        let metadata = sheet.metadata.clone().unwrap_or_else(|| json!({}));
+        let columns = vec![
+            ("workbook_name", text(sheet.workbook_name.as_ref())),
+            ("sheet_name", SqlValue::Text(sheet.sheet_name.clone())),
+            ("range_address", text(sheet.range_address.as_ref())),
+            ("data", SqlValue::Text(sheet.data.to_string())),
+            ("metadata", SqlValue::Text(metadata.to_string())),
+            ("row_count", integer(sheet.row_count)),
+            ("column_count", integer(sheet.column_count)),
+        ];
+        self.insert_owned(&SHEETS, caller, columns).await
     }
 
     async fn list_sheets(
@@ -424,57 +501,15 @@ impl Store for SqliteStore {
         caller: &Caller,
         page: &PageRequest,
     ) -> StoreResult<Vec<SheetSummary>> {
-        let user = caller.user_id.to_string();
-        let (at, id) = keyset(&page.after);
-        let limit = page.limit as i64 + 1;
-        self.with(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "select * from excel_sheets where user_id = ?1 and {KEYSET_WHERE}
-                     order by created_at desc, id desc limit ?4"
-                ))
-                .map_err(sql)?;
-            let rows = stmt
-                .query_map(params![user, at, id, limit], sheet_summary_row)
-                .map_err(sql)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(sql)?;
-            Ok(rows)
-        })
-        .await
+        self.list_owned(&SHEETS, caller, page).await
     }
 
     async fn get_sheet(&self, caller: &Caller, id: Uuid) -> StoreResult<Sheet> {
-        let user = caller.user_id.to_string();
-        self.with(move |conn| {
-            conn.query_row(
-                "select * from excel_sheets where id = ?1 and user_id = ?2",
-                params![id.to_string(), user],
-                sheet_row,
-            )
-            .optional()
-            .map_err(sql)?
-            .ok_or(StoreError::NotFound)
-        })
-        .await
+        self.get_owned(&SHEETS, caller, id).await
     }
 
     async fn delete_sheet(&self, caller: &Caller, id: Uuid) -> StoreResult<()> {
-        let user = caller.user_id.to_string();
-        self.with(move |conn| {
-            let n = conn
-                .execute(
-                    "delete from excel_sheets where id = ?1 and user_id = ?2",
-                    params![id.to_string(), user],
-                )
-                .map_err(sql)?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
+        self.delete_owned(&SHEETS, caller, id).await
     }
 
     async fn create_conversation(
@@ -482,40 +517,12 @@ impl Store for SqliteStore {
         caller: &Caller,
         conversation: &NewConversation,
     ) -> StoreResult<Conversation> {
-        let caller = caller.clone();
-        let new = conversation.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
-            ensure_profile(&tx, &caller)?;
-            let user = caller.user_id.to_string();
-            if let Some(sheet) = new.sheet_id {
-                own_sheet(&tx, sheet, &user)?;
-            }
-            let id = Uuid::new_v4().to_string();
-            tx.execute(
-                "insert into ai_conversations (id, user_id, sheet_id, title, model, created_at, updated_at)
-                 values (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![
-                    id,
-                    user,
-                    new.sheet_id.map(|s| s.to_string()),
-                    new.title,
-                    new.model,
-                    now_stamp()
-                ],
-            )
-            .map_err(sql)?;
-            let row = tx
-                .query_row(
-                    "select * from ai_conversations where id = ?1",
-                    [&id],
-                    conversation_row,
-                )
-                .map_err(sql)?;
-            tx.commit().map_err(sql)?;
-            Ok(row)
-        })
-        .await
+        let columns = vec![
+            ("sheet_id", text(conversation.sheet_id)),
+            ("title", text(conversation.title.as_ref())),
+            ("model", text(conversation.model.as_ref())),
+        ];
+        self.insert_owned(&CONVERSATIONS, caller, columns).await
     }
 
     async fn list_conversations(
@@ -523,39 +530,11 @@ impl Store for SqliteStore {
         caller: &Caller,
         page: &PageRequest,
     ) -> StoreResult<Vec<ConversationSummary>> {
-        let user = caller.user_id.to_string();
-        let (at, id) = keyset(&page.after);
-        let limit = page.limit as i64 + 1;
-        self.with(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "select * from ai_conversations where user_id = ?1 and {KEYSET_WHERE}
-                     order by created_at desc, id desc limit ?4"
-                ))
-                .map_err(sql)?;
-            let rows = stmt
-                .query_map(params![user, at, id, limit], conversation_summary_row)
-                .map_err(sql)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(sql)?;
-            Ok(rows)
-        })
-        .await
+        self.list_owned(&CONVERSATIONS, caller, page).await
     }
 
     async fn get_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<Conversation> {
-        let user = caller.user_id.to_string();
-        self.with(move |conn| {
-            conn.query_row(
-                "select * from ai_conversations where id = ?1 and user_id = ?2",
-                params![id.to_string(), user],
-                conversation_row,
-            )
-            .optional()
-            .map_err(sql)?
-            .ok_or(StoreError::NotFound)
-        })
-        .await
+        self.get_owned(&CONVERSATIONS, caller, id).await
     }
 
     async fn update_conversation(
@@ -564,76 +543,24 @@ impl Store for SqliteStore {
         id: Uuid,
         patch: &ConversationPatch,
     ) -> StoreResult<Conversation> {
-        let user = caller.user_id.to_string();
-        let patch = patch.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
-            let id = id.to_string();
-            let exists: Option<i64> = tx
-                .query_row(
-                    "select 1 from ai_conversations where id = ?1 and user_id = ?2",
-                    params![id, user],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(sql)?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            let now = now_stamp();
-            if let Some(title) = &patch.title {
-                tx.execute(
-                    "update ai_conversations set title = ?2, updated_at = ?3 where id = ?1",
-                    params![id, title, now],
-                )
-                .map_err(sql)?;
-            }
-            if let Some(sheet) = &patch.sheet_id {
-                if let Some(sheet) = sheet {
-                    own_sheet(&tx, *sheet, &user)?;
-                }
-                tx.execute(
-                    "update ai_conversations set sheet_id = ?2, updated_at = ?3 where id = ?1",
-                    params![id, sheet.map(|s| s.to_string()), now],
-                )
-                .map_err(sql)?;
-            }
-            if let Some(status) = patch.status {
-                tx.execute(
-                    "update ai_conversations set status = ?2, updated_at = ?3 where id = ?1",
-                    params![id, status.as_str(), now],
-                )
-                .map_err(sql)?;
-            }
-            let row = tx
-                .query_row(
-                    "select * from ai_conversations where id = ?1",
-                    [&id],
-                    conversation_row,
-                )
-                .map_err(sql)?;
-            tx.commit().map_err(sql)?;
-            Ok(row)
-        })
-        .await
+        let mut columns = Columns::new();
+        if let Some(title) = &patch.title {
+            columns.push(("title", text(title.as_ref())));
+        }
+        if let Some(sheet) = patch.sheet_id {
+            columns.push(("sheet_id", text(sheet)));
+        }
+        if let Some(status) = patch.status {
+            columns.push(("status", SqlValue::Text(status.as_str().to_owned())));
+        }
+        if let Some(context) = &patch.context {
+            columns.push(("context", SqlValue::Text(context.to_string())));
+        }
+        self.update_owned(&CONVERSATIONS, caller, id, columns).await
     }
 
     async fn delete_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<()> {
-        let user = caller.user_id.to_string();
-        self.with(move |conn| {
-            let n = conn
-                .execute(
-                    "delete from ai_conversations where id = ?1 and user_id = ?2",
-                    params![id.to_string(), user],
-                )
-                .map_err(sql)?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
+        self.delete_owned(&CONVERSATIONS, caller, id).await
     }
 
     async fn append_messages(
@@ -645,23 +572,21 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let user = caller.user_id.to_string();
         let messages = messages.to_vec();
+        // Read and write in one transaction on the one connection: atomic.
         self.with(move |conn| {
             let tx = conn.transaction().map_err(sql)?;
             let id = id.to_string();
-            let current: Option<String> = tx
-                .query_row(
-                    "select messages from ai_conversations where id = ?1 and user_id = ?2",
-                    params![id, user],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(sql)?;
-            let current = current.ok_or(StoreError::NotFound)?;
-            let mut list: Vec<Value> = serde_json::from_str(&current).unwrap_or_default();
+            let current: Value = owned_row(&tx, &CONVERSATIONS, "messages", &id, &user)?
+                .ok_or(StoreError::NotFound)?;
+            let mut list = match current.get("messages") {
+                Some(Value::Array(list)) => list.clone(),
+                _ => Vec::new(),
+            };
             list.extend(messages);
             tx.execute(
-                "update ai_conversations set messages = ?2, total_tokens = total_tokens + ?3, \
-                 updated_at = ?4 where id = ?1",
+                "update ai_conversations set messages = ?2,
+                        total_tokens = min(total_tokens + ?3, 2147483647), updated_at = ?4
+                  where id = ?1",
                 params![id, Value::Array(list).to_string(), tokens, now_stamp()],
             )
             .map_err(sql)?;
@@ -718,33 +643,24 @@ impl Store for SqliteStore {
         };
         let filter = filter.clone();
         self.with(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "select * from audit_logs
-                      where (?1 is null or user_id = ?1)
-                        and (?2 is null or action = ?2)
-                        and (?3 is null or created_at >= ?3)
-                        and (?4 is null or created_at < ?4)
-                        and (?5 is null or seq < ?5)
-                      order by seq desc limit ?6",
-                )
-                .map_err(sql)?;
-            let rows = stmt
-                .query_map(
-                    params![
-                        user,
-                        filter.action,
-                        filter.from,
-                        filter.to,
-                        filter.before_seq,
-                        filter.limit as i64 + 1
-                    ],
-                    audit_row,
-                )
-                .map_err(sql)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(sql)?;
-            Ok(rows)
+            fetch(
+                conn,
+                "select * from audit_logs
+                  where (?1 is null or user_id = ?1)
+                    and (?2 is null or action = ?2)
+                    and (?3 is null or created_at >= ?3)
+                    and (?4 is null or created_at < ?4)
+                    and (?5 is null or seq < ?5)
+                  order by seq desc limit ?6",
+                params![
+                    user,
+                    filter.action,
+                    filter.from,
+                    filter.to,
+                    filter.before_seq,
+                    filter.limit as i64 + 1
+                ],
+            )
         })
         .await
     }
@@ -752,60 +668,24 @@ impl Store for SqliteStore {
     async fn export(&self, caller: &Caller) -> StoreResult<Value> {
         let caller = caller.clone();
         self.with(move |conn| {
-            ensure_profile(conn, &caller)?;
+            let profile = own_profile(conn, &caller)?;
             let user = caller.user_id.to_string();
-            let profile = conn
-                .query_row("select * from users where id = ?1", [&user], profile_row)
-                .map_err(sql)?;
-            let sheets = conn
-                .prepare("select * from excel_sheets where user_id = ?1 order by created_at, id")
-                .and_then(|mut s| {
-                    s.query_map([&user], sheet_row)?
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(sql)?;
-            let conversations = conn
-                .prepare(
-                    "select * from ai_conversations where user_id = ?1 order by created_at, id",
+            let mine = |table: &str, order: &str| {
+                fetch::<Value>(
+                    conn,
+                    &format!("select * from {table} where user_id = ?1 order by {order}"),
+                    [&user],
                 )
-                .and_then(|mut s| {
-                    s.query_map([&user], conversation_row)?
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(sql)?;
-            let audit = conn
-                .prepare("select * from audit_logs where user_id = ?1 order by seq")
-                .and_then(|mut s| {
-                    s.query_map([&user], audit_row)?
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(sql)?;
+            };
             Ok(json!({
                 "exported_at": now_stamp(),
                 "user_id": caller.user_id,
                 "profile": profile,
-                "excel_sheets": sheets,
-                "ai_conversations": conversations,
-                "audit_logs": audit,
+                "excel_sheets": mine("excel_sheets", "created_at, id")?,
+                "ai_conversations": mine("ai_conversations", "created_at, id")?,
+                "audit_logs": mine("audit_logs", "seq")?,
             }))
         })
         .await
-    }
-}
-
-fn own_sheet(conn: &Connection, sheet: Uuid, user: &str) -> StoreResult<()> {
-    let found: Option<i64> = conn
-        .query_row(
-            "select 1 from excel_sheets where id = ?1 and user_id = ?2",
-            params![sheet.to_string(), user],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(sql)?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::Invalid(
-            "sheet_id does not name one of your sheets".into(),
-        )),
     }
 }

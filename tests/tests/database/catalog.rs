@@ -1,5 +1,5 @@
 //! What the migrations leave in the catalog: tables, keys, indexes, grants,
-//! function security, and the policy table of docs/DATABASE.md.
+//! function security, and the policy and function tables of docs/DATABASE.md.
 
 use std::collections::BTreeSet;
 
@@ -66,6 +66,7 @@ fn expected_columns(table: &str) -> Vec<ColumnSpec> {
             ("user_ref", "text", false, ""),
             ("prev_hash", "text", false, ""),
             ("row_hash", "text", false, ""),
+            ("event_id", "uuid", true, ""),
         ],
         other => panic!("no expectation for {other}"),
     }
@@ -311,6 +312,8 @@ async fn functions_pin_search_path_and_grant_execute_narrowly() {
             security_definer.insert(name.clone());
         }
         if name.starts_with("log_event")
+            || name.starts_with("log_service_event")
+            || name.starts_with("append_messages")
             || name.starts_with("verify_audit_chain")
             || name.starts_with("export_my_data")
         {
@@ -328,7 +331,8 @@ async fn functions_pin_search_path_and_grant_execute_narrowly() {
     assert_eq!(
         security_definer,
         BTreeSet::from([
-            "log_event(text,text,uuid,jsonb,text,text,text)".to_owned(),
+            "log_event(text,text,uuid,jsonb,text,text,text,uuid)".to_owned(),
+            "log_service_event(text,uuid,text,uuid,jsonb,text,text,text,uuid)".to_owned(),
             "private.handle_new_auth_user()".to_owned(),
             "private.handle_updated_auth_user()".to_owned(),
         ])
@@ -336,11 +340,17 @@ async fn functions_pin_search_path_and_grant_execute_narrowly() {
     assert_eq!(
         public_api,
         BTreeSet::from([
+            ("append_messages(uuid,jsonb,bigint)".to_owned(), true, false),
             ("export_my_data()".to_owned(), true, false),
             (
-                "log_event(text,text,uuid,jsonb,text,text,text)".to_owned(),
+                "log_event(text,text,uuid,jsonb,text,text,text,uuid)".to_owned(),
                 true,
                 false
+            ),
+            (
+                "log_service_event(text,uuid,text,uuid,jsonb,text,text,text,uuid)".to_owned(),
+                false,
+                true
             ),
             ("verify_audit_chain()".to_owned(), true, true),
         ])
@@ -408,5 +418,52 @@ async fn docs_policy_table_matches_pg_policies() {
     assert!(
         undocumented.is_empty() && stale.is_empty(),
         "docs/DATABASE.md policy table is out of date.\n in the database only: {undocumented:?}\n in the docs only: {stale:?}"
+    );
+}
+
+/// Function names in the first column of the Functions table of
+/// docs/DATABASE.md, schema-qualified (`public.log_event`).
+fn documented_functions() -> BTreeSet<String> {
+    let doc = read_repo_file("docs/DATABASE.md");
+    let section = doc
+        .split("\n## Functions")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/DATABASE.md has a Functions section");
+    let mut names = BTreeSet::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let first_cell = line.trim_matches('|').split('|').next().unwrap_or_default();
+        for quoted in first_cell.split('`').skip(1).step_by(2) {
+            if let Some((name, _)) = quoted.split_once('(') {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn docs_function_table_matches_pg_proc() {
+    let db = TestDb::new().await;
+    let su = db.superuser().await;
+    let live: BTreeSet<String> = su
+        .query(
+            "select p.pronamespace::regnamespace::text || '.' || p.proname
+               from pg_proc p
+              where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let documented = documented_functions();
+    assert!(!live.is_empty());
+    let undocumented: Vec<_> = live.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&live).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "docs/DATABASE.md Functions table is out of date.\n in the database only: {undocumented:?}\n in the docs only: {stale:?}"
     );
 }

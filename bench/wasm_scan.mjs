@@ -1,0 +1,98 @@
+// Times the PII scan through the wasm API in Node, as the task pane calls
+// it: an Office.js-shaped range (strings and numbers) handed to
+// `Masker.scan`, findings back as JavaScript objects; then, when XLCLEAN
+// names the binary, the native `xlclean scan` on the same CSV.
+//
+//   python3 bench/gen_data.py 100000 /tmp/bench/finance-100000.csv   # 1M cells
+//   scripts/build-wasm.sh && cargo build --release -p engine --bin xlclean
+//   XLCLEAN=$CARGO_TARGET_DIR/release/xlclean \
+//     node bench/wasm_scan.mjs /tmp/bench/finance-100000.csv [RUNS] [PKG_DIR]
+//
+// PKG_DIR: the wasm-bindgen output of scripts/build-wasm.sh (default
+// addin/src/engine/pkg). RUNS: default 3. Only Node's standard library.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+
+const [dataPath, runsArg, pkgArg] = process.argv.slice(2);
+if (!dataPath) {
+  console.error('usage: node bench/wasm_scan.mjs DATA.csv [RUNS] [PKG_DIR]');
+  process.exit(2);
+}
+const runs = Number(runsArg ?? 3);
+const pkgDir = resolve(pkgArg ?? new URL('../addin/src/engine/pkg', import.meta.url).pathname);
+const pkg = await import(pathToFileURL(`${pkgDir}/engine_wasm.js`).href);
+pkg.initSync({ module: readFileSync(`${pkgDir}/engine_wasm_bg.wasm`) });
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+// Excel hands plain numbers over as numbers, everything else as text.
+const plainNumber = /^-?\d+(\.\d+)?$/;
+const values = parseCsv(readFileSync(dataPath, 'utf8')).map((row) =>
+  row.map((cell) => (plainNumber.test(cell) ? Number(cell) : cell)),
+);
+const cells = values.reduce((n, row) => n + row.length, 0);
+const range = { values, hasHeader: true };
+console.log(`${dataPath}: ${values.length - 1} data rows, ${cells} cells (header included)`);
+
+/** Wall and CPU seconds (user + system, this process) of `work()`. */
+function timed(work) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = work();
+  const { user, system } = process.cpuUsage(cpu);
+  return { result, wall: (performance.now() - started) / 1000, cpu: (user + system) / 1e6 };
+}
+
+// The machine may be shared: CPU time is the steadier figure, wall time
+// what a user would wait on an idle machine at best.
+const masker = new pkg.Masker(new Uint8Array(32).fill(7), null);
+for (let run = 1; run <= runs; run++) {
+  const { result, wall, cpu } = timed(() => masker.scan(range));
+  console.log(
+    `wasm Masker.scan run ${run}: ${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU, ` +
+      `${((cpu * 1e6) / cells).toFixed(2)} µs CPU/cell, ${result.findings.length} findings`,
+  );
+}
+masker.free();
+
+// Native: read the CSV, scan, print JSON findings (discarded); CPU time
+// from /usr/bin/time.
+const xlclean = process.env.XLCLEAN;
+for (let run = 1; xlclean && run <= runs; run++) {
+  const started = performance.now();
+  const done = spawnSync('/usr/bin/time', ['-f', '%U %S', xlclean, 'scan', dataPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = (performance.now() - started) / 1000;
+  if (done.status !== 0) throw new Error(`xlclean scan failed: ${done.stderr}`);
+  const [user, system] = done.stderr.trim().split('\n').pop().split(' ').map(Number);
+  console.log(
+    `native xlclean scan run ${run}: ${wall.toFixed(2)} s wall, ${(user + system).toFixed(2)} s CPU ` +
+      '(read + scan + JSON output)',
+  );
+}
