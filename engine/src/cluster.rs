@@ -31,6 +31,19 @@ pub fn fingerprint(text: &str) -> String {
 
 /// Lower case, accents folded, anything but letters and digits a space.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        // NFKD leaves ASCII as it is and ASCII has no combining marks.
+        return text
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    char::from(b.to_ascii_lowercase())
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+    }
     text.nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -92,6 +105,57 @@ fn soundex(token: &str) -> String {
 
 fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A value's keys for the nearest-neighbour search.
+struct Keyed {
+    fingerprint: String,
+    digits: String,
+    /// The fingerprint's characters, sorted, and how many there are.
+    letters: Vec<char>,
+    chars: usize,
+}
+
+impl Keyed {
+    fn of(value: &str) -> Keyed {
+        let fingerprint = fingerprint(value);
+        let mut letters: Vec<char> = fingerprint.chars().collect();
+        letters.sort_unstable();
+        Keyed {
+            digits: digits(value),
+            chars: letters.len(),
+            letters,
+            fingerprint,
+        }
+    }
+}
+
+/// The larger of the two multiset differences of sorted characters: no
+/// edit (insertion, deletion, substitution, transposition) changes it by
+/// more than one, so it is a lower bound of the Damerau–Levenshtein
+/// distance.
+fn bag_distance(a: &[char], b: &[char]) -> usize {
+    let (mut i, mut j) = (0, 0);
+    let (mut only_a, mut only_b) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                only_a += 1;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                only_b += 1;
+                j += 1;
+            }
+        }
+    }
+    only_a += a.len() - i;
+    only_b += b.len() - j;
+    only_a.max(only_b)
 }
 
 /// A key-collision method: its name, its key and the confidence of a merge.
@@ -162,24 +226,25 @@ pub fn suggest_merges(column: &Column, threshold: f64) -> HashMap<String, Merge>
         }
     }
     // Nearest neighbour: rare values against frequent ones, blocked by
-    // the first or last letter of the fingerprint and by length.
-    let frequent: Vec<(&str, usize, String)> = counts
+    // the first or last letter of the fingerprint and by length. Each
+    // value's fingerprint and digits are worked out once.
+    let unmerged: Vec<(&str, usize, Keyed)> = counts
         .iter()
-        .filter(|&(v, &n)| n >= 2 && !merges.contains_key(*v))
-        .map(|(&v, &n)| (v, n, fingerprint(v)))
+        .filter(|&(v, _)| !merges.contains_key(*v))
+        .map(|(&v, &n)| (v, n, Keyed::of(v)))
         .collect();
+    let frequent: Vec<&(&str, usize, Keyed)> =
+        unmerged.iter().filter(|(_, n, _)| *n >= 2).collect();
     let mut blocks: HashMap<(bool, char), Vec<usize>> = HashMap::new();
-    for (i, (_, _, key)) in frequent.iter().enumerate() {
+    for (i, (_, _, keyed)) in frequent.iter().enumerate() {
+        let key = &keyed.fingerprint;
         if let (Some(first), Some(last)) = (key.chars().next(), key.chars().last()) {
             blocks.entry((true, first)).or_default().push(i);
             blocks.entry((false, last)).or_default().push(i);
         }
     }
-    for (&value, &n) in &counts {
-        if merges.contains_key(value) {
-            continue;
-        }
-        let key = fingerprint(value);
+    for (value, n, keyed) in &unmerged {
+        let (value, n, key) = (*value, *n, &keyed.fingerprint);
         let (Some(first), Some(last)) = (key.chars().next(), key.chars().last()) else {
             continue;
         };
@@ -190,15 +255,25 @@ pub fn suggest_merges(column: &Column, threshold: f64) -> HashMap<String, Merge>
             .chain(blocks.get(&(false, last)))
             .flatten();
         for &i in candidates {
-            let (target, target_n, target_key) = &frequent[i];
+            let (target, target_n, target_keyed) = frequent[i];
+            let target_key = &target_keyed.fingerprint;
             if *target == value
                 || n * RARE > *target_n
                 || key.len().abs_diff(target_key.len()) > 3
-                || digits(value) != digits(target)
+                || keyed.digits != target_keyed.digits
             {
                 continue;
             }
-            let similarity = strsim::normalized_damerau_levenshtein(&key, target_key);
+            // The edit distance is at least the bag distance: a pair that
+            // cannot reach the threshold even so is not worth the distance.
+            let longest = keyed.chars.max(target_keyed.chars);
+            if longest > 0 {
+                let at_least = bag_distance(&keyed.letters, &target_keyed.letters);
+                if 1.0 - (at_least as f64) / (longest as f64) < threshold {
+                    continue;
+                }
+            }
+            let similarity = strsim::normalized_damerau_levenshtein(key, target_key);
             let better = match best {
                 None => true,
                 Some((s, j)) => similarity > s || (similarity == s && i < j),

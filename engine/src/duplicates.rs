@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::cluster::fingerprint;
-use crate::infer::{Reading, analyze_column, read_cell};
+use crate::infer::{Analyses, ColumnAnalysis, Reading, read_cell};
 use crate::profile::ColumnType;
 use crate::table::{Cell, FastMap, Table};
 
@@ -93,14 +93,17 @@ struct KeyColumn {
     ids: Vec<u32>,
     /// Per id, the value.
     values: Vec<Norm>,
-    /// Per id, its place among the distinct values ordered by key text.
-    rank: Vec<u32>,
+    /// Per id, its place among the distinct values ordered by key text;
+    /// only needed for big blocks of this column, so made on first use.
+    rank: std::cell::OnceCell<Vec<u32>>,
     /// Per id of a text value: ids of its order-free fingerprint and of its
     /// digits, so that comparing them is comparing integers.
     fingerprint: Vec<u32>,
     digits: Vec<u32>,
     /// Per id of a text value, its length in characters.
     chars: Vec<u32>,
+    /// Per id, whether the value is a text (read without touching it).
+    text_ids: Vec<bool>,
     /// Identifying columns weigh more than low-cardinality ones.
     weight: f64,
     /// Exact values block: the column tells rows apart.
@@ -115,9 +118,8 @@ fn intern<'a>(map: &mut FastMap<&'a str, u32>, text: &'a str) -> u32 {
     *map.entry(text).or_insert(next)
 }
 
-fn normalize_column(table: &Table, c: usize) -> KeyColumn {
+fn normalize_column(table: &Table, c: usize, analysis: &ColumnAnalysis) -> KeyColumn {
     let column = &table.columns()[c];
-    let analysis = analyze_column(column);
     let mut values: Vec<Norm> = vec![Norm::Missing];
     let mut by_identity: FastMap<Identity, u32> = FastMap::default();
     by_identity.insert(Identity::Missing, MISSING);
@@ -133,7 +135,7 @@ fn normalize_column(table: &Table, c: usize) -> KeyColumn {
             ids.push(id);
             continue;
         }
-        let norm = match read_cell(cell, &analysis) {
+        let norm = match read_cell(cell, analysis) {
             Reading::Missing | Reading::Placeholder => Norm::Missing,
             Reading::Value { cell, .. } => norm_of(&cell),
             Reading::NonConforming => norm_of(cell),
@@ -157,16 +159,6 @@ fn normalize_column(table: &Table, c: usize) -> KeyColumn {
     } else {
         distinct as f64 / present as f64
     };
-
-    // Ranks by key text, for the sliding window over big blocks.
-    let keys: Vec<String> = values.iter().map(Norm::key).collect();
-    let mut order: Vec<u32> = (0..values.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
-    let mut rank = vec![0u32; values.len()];
-    for (r, &id) in order.iter().enumerate() {
-        rank[id as usize] = r as u32;
-    }
-    drop(keys);
 
     let text = matches!(
         analysis.kind,
@@ -195,8 +187,9 @@ fn normalize_column(table: &Table, c: usize) -> KeyColumn {
     }
     KeyColumn {
         ids,
+        text_ids: values.iter().map(|v| matches!(v, Norm::Text(_))).collect(),
         values,
-        rank,
+        rank: std::cell::OnceCell::new(),
         fingerprint: fingerprints,
         digits: digit_ids,
         chars,
@@ -277,12 +270,31 @@ enum Quick {
 }
 
 impl KeyColumn {
+    /// Ranks by key text, for the sliding window over big blocks.
+    fn rank(&self) -> &[u32] {
+        self.rank.get_or_init(|| {
+            let keys: Vec<String> = self.values.iter().map(Norm::key).collect();
+            let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+            let mut rank = vec![0u32; self.values.len()];
+            for (r, &id) in order.iter().enumerate() {
+                rank[id as usize] = r as u32;
+            }
+            rank
+        })
+    }
+
+    #[inline]
     fn quick(&self, a: u32, b: u32) -> Quick {
         if a == MISSING && b == MISSING {
             return Quick::Skip;
         }
         if a == MISSING || b == MISSING {
             return Quick::Known(0.5);
+        }
+        if a != b && self.code && self.text_ids[a as usize] && self.text_ids[b as usize] {
+            // Different codes (INV-001, INV-002): different rows.
+            return Quick::Known(0.0);
         }
         if a == b {
             // Same value: 1 for every kind but a NaN number.
@@ -368,11 +380,24 @@ const WINDOW: usize = 16;
 /// Finds duplicate rows. Each duplicate row is reported once, against the
 /// first row of its group; rows are data-row indices (header excluded).
 pub fn find_duplicates(table: &Table, keys: &[usize], threshold: f64) -> Vec<DuplicatePair> {
+    find_duplicates_with(table, keys, threshold, &mut Analyses::new())
+}
+
+/// [`find_duplicates`] with the analyses known for `table`'s columns.
+pub fn find_duplicates_with(
+    table: &Table,
+    keys: &[usize],
+    threshold: f64,
+    analyses: &mut Analyses,
+) -> Vec<DuplicatePair> {
     let rows = table.row_count();
     if rows < 2 || keys.is_empty() {
         return Vec::new();
     }
-    let columns: Vec<KeyColumn> = keys.iter().map(|&c| normalize_column(table, c)).collect();
+    let columns: Vec<KeyColumn> = keys
+        .iter()
+        .map(|&c| normalize_column(table, c, analyses.get(table, c)))
+        .collect();
 
     // Exact duplicates after normalization: rows with the same ids.
     let width = columns.len();
@@ -398,11 +423,11 @@ pub fn find_duplicates(table: &Table, keys: &[usize], threshold: f64) -> Vec<Dup
         }
     }
     drop(first_of);
-    drop(row_ids);
 
     if threshold < 1.0 {
         fuzzy(
             &columns,
+            &row_ids,
             &representatives,
             threshold,
             &mut parent,
@@ -459,8 +484,10 @@ fn block_key(column: usize, kind: u64, id: u32) -> u64 {
 /// threshold (most candidate pairs differ on an amount or an id). The
 /// score of a pair that survives is summed in column order, as it always
 /// was, so that the shortcut never changes a result.
+#[inline]
 fn score_pair(
     columns: &[KeyColumn],
+    row_ids: &[u32],
     order: &[usize],
     total_weight: f64,
     (i, j): (usize, usize),
@@ -468,10 +495,17 @@ fn score_pair(
     quick: &mut [Quick],
 ) -> Option<f64> {
     let floor = threshold - 1e-9;
+    // Both rows' ids side by side (row-major): two cache lines, not one
+    // per column and row.
+    let width = columns.len();
+    let (ids_i, ids_j) = (
+        &row_ids[i * width..][..width],
+        &row_ids[j * width..][..width],
+    );
     let (mut bound, mut weight, mut rest) = (0.0, 0.0, total_weight);
     for &c in order {
         let column = &columns[c];
-        let q = column.quick(column.ids[i], column.ids[j]);
+        let q = column.quick(ids_i[c], ids_j[c]);
         quick[c] = q;
         rest -= column.weight;
         match q {
@@ -498,11 +532,11 @@ fn score_pair(
         return None;
     }
     let mut score = 0.0;
-    for (column, slot) in columns.iter().zip(quick.iter()) {
+    for (c, (column, slot)) in columns.iter().zip(quick.iter()).enumerate() {
         let s = match *slot {
             Quick::Skip => continue,
             Quick::Known(s) => s,
-            Quick::Text(_) => column.text_similarity(column.ids[i], column.ids[j]),
+            Quick::Text(_) => column.text_similarity(ids_i[c], ids_j[c]),
         };
         score += s * column.weight;
     }
@@ -511,6 +545,7 @@ fn score_pair(
 
 fn fuzzy(
     columns: &[KeyColumn],
+    row_ids: &[u32],
     candidates: &[usize],
     threshold: f64,
     parent: &mut [usize],
@@ -561,16 +596,30 @@ fn fuzzy(
     entries.sort_unstable();
 
     let total_weight: f64 = columns.iter().map(|c| c.weight).sum();
+    // Pruning order (any order gives the same scores): columns whose
+    // different values score 0 (codes, numbers, dates) before texts, whose
+    // bound without edit distances is weak; heaviest first within each.
     let mut order: Vec<usize> = (0..columns.len()).collect();
-    order.sort_by(|&a, &b| columns[b].weight.total_cmp(&columns[a].weight));
+    order.sort_by(|&a, &b| {
+        (columns[a].text)
+            .cmp(&columns[b].text)
+            .then(columns[b].weight.total_cmp(&columns[a].weight))
+    });
     let mut quick = vec![Quick::Skip; columns.len()];
     let mut compare = |i: usize, j: usize, parent: &mut [usize], best: &mut [f64]| {
         let (i, j) = (i.min(j), i.max(j));
         if i == j {
             return;
         }
-        let Some(score) = score_pair(columns, &order, total_weight, (i, j), threshold, &mut quick)
-        else {
+        let Some(score) = score_pair(
+            columns,
+            row_ids,
+            &order,
+            total_weight,
+            (i, j),
+            threshold,
+            &mut quick,
+        ) else {
             return;
         };
         if score >= threshold {
@@ -581,14 +630,43 @@ fn fuzzy(
         }
     };
     let mut sorted: Vec<usize> = Vec::new();
+    // Blocks already compared, by a hash of what decides their pairs: a
+    // block with the same rows as an earlier one (a short value is its own
+    // head and tail) would compare the same pairs again.
+    let mut compared: FastMap<u64, Vec<std::ops::Range<usize>>> = FastMap::default();
+    let mut start = 0usize;
     for block in entries.chunk_by(|a, b| a.0 == b.0) {
+        let range = start..start + block.len();
+        start = range.end;
         if block.len() < 2 {
             continue;
         }
         let c = (block[0].0 >> 34) as usize;
+        let big = block.len() > MAX_BLOCK;
+        let identity = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+            // Big blocks are windowed in their column's order.
+            (big, if big { c } else { 0 }).hash(&mut hasher);
+            for &(_, row) in block {
+                row.hash(&mut hasher);
+            }
+            hasher.finish()
+        };
+        let same_rows = |earlier: &std::ops::Range<usize>| {
+            let other = &entries[earlier.clone()];
+            other.len() == block.len()
+                && (!big || (other[0].0 >> 34) as usize == c)
+                && other.iter().zip(block).all(|(a, b)| a.1 == b.1)
+        };
+        let seen = compared.entry(identity).or_default();
+        if seen.iter().any(same_rows) {
+            continue;
+        }
+        seen.push(range);
         sorted.clear();
         sorted.extend(block.iter().map(|&(_, row)| row as usize));
-        if sorted.len() <= MAX_BLOCK {
+        if !big {
             for (a, &i) in sorted.iter().enumerate() {
                 for &j in &sorted[a + 1..] {
                     compare(i, j, parent, best);
@@ -596,7 +674,8 @@ fn fuzzy(
             }
         } else {
             let column = &columns[c];
-            sorted.sort_unstable_by_key(|&x| (column.rank[column.ids[x] as usize], x));
+            let rank = column.rank();
+            sorted.sort_unstable_by_key(|&x| (rank[column.ids[x] as usize], x));
             for (a, &i) in sorted.iter().enumerate() {
                 for &j in sorted[a + 1..].iter().take(WINDOW) {
                     compare(i, j, parent, best);

@@ -17,7 +17,7 @@ use crate::parse::{
     is_url, parse_bool, parse_date, parse_number, placeholder_kind,
 };
 use crate::profile::ColumnType;
-use crate::table::{Cell, Column, FastMap};
+use crate::table::{Cell, Column, FastMap, Table};
 
 /// What a column holds and the conventions it is written in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,6 +145,43 @@ impl ColumnAnalysis {
     }
 }
 
+/// The analysis of each column of a table as its cells stand, so that a
+/// column is analysed once however many steps look at it: `auto` suggests
+/// from the analyses, `standardize` reads under them, `duplicates`
+/// normalizes with them. Whoever changes a column's cells must
+/// [`forget`](Analyses::forget) its analysis (applying a recipe does).
+#[derive(Debug, Clone, Default)]
+pub struct Analyses {
+    columns: Vec<Option<ColumnAnalysis>>,
+}
+
+impl Analyses {
+    /// Nothing known yet: every column is analysed when first asked for.
+    pub fn new() -> Analyses {
+        Analyses::default()
+    }
+
+    /// The analysis of column `c` of `table`, computed on first use.
+    pub fn get(&mut self, table: &Table, c: usize) -> &ColumnAnalysis {
+        if self.columns.len() <= c {
+            self.columns.resize(c + 1, None);
+        }
+        self.columns[c].get_or_insert_with(|| analyze_column(&table.columns()[c]))
+    }
+
+    /// Column `c`'s cells changed.
+    pub fn forget(&mut self, c: usize) {
+        if let Some(slot) = self.columns.get_mut(c) {
+            *slot = None;
+        }
+    }
+
+    /// Rows were removed or added: every column changed.
+    pub fn forget_all(&mut self) {
+        self.columns.clear();
+    }
+}
+
 /// Counters from one pass over a column.
 #[derive(Default)]
 struct Evidence<'a> {
@@ -176,8 +213,57 @@ struct Evidence<'a> {
     /// Distinct texts with how many cells hold each.
     texts: Vec<(&'a str, usize)>,
     /// Texts that read as numbers, kept in case the column turns out to
-    /// hold codes (zip codes, account numbers with leading zeros).
-    numeric_texts: Vec<(&'a str, usize)>,
+    /// hold codes (zip codes, account numbers with leading zeros), and
+    /// whether they have a leading zero.
+    numeric_texts: Vec<(&'a str, usize, bool)>,
+    /// What the numbers written as text (leading zeros aside) say when read
+    /// in each locale, so that the column's numbers need reading only once
+    /// whichever locale wins.
+    readings: [LocaleReadings; 5],
+}
+
+/// Shape of a column's text numbers read in one locale.
+#[derive(Clone, Copy)]
+struct LocaleReadings {
+    /// Every value is whole and written without a decimal separator.
+    integral: bool,
+    /// Cells without `%`, and whether all of them lie within ±1.
+    plain: usize,
+    plain_fractions: bool,
+    /// Cells with `%`, and how many of those exceed 1 (points, not fractions).
+    percents: usize,
+    points: usize,
+}
+
+impl Default for LocaleReadings {
+    fn default() -> Self {
+        LocaleReadings {
+            integral: true,
+            plain: 0,
+            plain_fractions: true,
+            percents: 0,
+            points: 0,
+        }
+    }
+}
+
+impl LocaleReadings {
+    fn add(&mut self, value: f64, percent: bool, decimal_written: bool, cells: usize) {
+        if value.fract() != 0.0 || decimal_written {
+            self.integral = false;
+        }
+        if percent {
+            self.percents += cells;
+            if value.abs() > 1.0 {
+                self.points += cells;
+            }
+        } else {
+            self.plain += cells;
+            if value.abs() > 1.0 {
+                self.plain_fractions = false;
+            }
+        }
+    }
 }
 
 /// Numbers in this range read as dates 1927-05-18 … 2173-10-14.
@@ -235,7 +321,7 @@ pub fn analyze_column(column: &Column) -> ColumnAnalysis {
     // turning `02134` into 2134 would destroy them.
     if ev.leading_zero > 0 && ev.leading_zero * 10 >= ev.leading_zero + ev.text_numbers {
         let codes = std::mem::take(&mut ev.numeric_texts);
-        ev.texts.extend(codes);
+        ev.texts.extend(codes.into_iter().map(|(t, n, _)| (t, n)));
         ev.text_numbers = 0;
         ev.locale_valid = [0; 5];
         ev.percent = 0;
@@ -247,10 +333,11 @@ pub fn analyze_column(column: &Column) -> ColumnAnalysis {
         let codes = ev
             .numeric_texts
             .iter()
-            .filter(|(t, _)| parse_number(t).is_some_and(|n| n.leading_zero));
+            .filter(|&&(_, _, leading_zero)| leading_zero)
+            .map(|&(t, n, _)| (t, n));
         ev.texts.extend(codes);
     }
-    decide(column, &distinct, &ev)
+    decide(column, &ev)
 }
 
 /// Counts what the trimmed text `t`, held by `n` cells, says.
@@ -270,12 +357,18 @@ fn scan_text<'a>(t: &'a str, n: usize, ev: &mut Evidence<'a>) {
         return;
     }
     if let Some(token) = parse_number(t) {
-        ev.numeric_texts.push((t, n));
+        ev.numeric_texts.push((t, n, token.leading_zero));
         if token.leading_zero {
             ev.leading_zero += n;
             return;
         }
         ev.text_numbers += n;
+        for locale in NumberLocale::ALL {
+            if let Some(v) = token.value_preferring(locale) {
+                let decimal_written = t.contains(locale.decimal());
+                ev.readings[locale as usize].add(v, token.percent, decimal_written, n);
+            }
+        }
         for locale in NumberLocale::ALL {
             if token.is_valid_in(locale) {
                 ev.locale_valid[locale as usize] += n;
@@ -339,7 +432,7 @@ enum Family {
     Text,
 }
 
-fn decide(column: &Column, distinct: &[(&str, usize)], ev: &Evidence) -> ColumnAnalysis {
+fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
     let numbers = ev.native_numbers + ev.text_numbers;
     let temporal_text = ev.dates + ev.datetimes + ev.times;
     let temporal_native = ev.native_dates + ev.native_datetimes + ev.native_times;
@@ -433,7 +526,7 @@ fn decide(column: &Column, distinct: &[(&str, usize)], ev: &Evidence) -> ColumnA
     }
 
     match family {
-        Family::Numeric if best > 0 => refine_numeric(column, distinct, ev, &mut analysis),
+        Family::Numeric if best > 0 => refine_numeric(column, ev, &mut analysis),
         Family::Temporal if best > 0 => {
             analysis.kind = if ev.times + ev.native_times == temporal {
                 ColumnType::Time
@@ -467,12 +560,7 @@ fn decide(column: &Column, distinct: &[(&str, usize)], ev: &Evidence) -> ColumnA
     analysis
 }
 
-fn refine_numeric(
-    column: &Column,
-    distinct: &[(&str, usize)],
-    ev: &Evidence,
-    analysis: &mut ColumnAnalysis,
-) {
+fn refine_numeric(column: &Column, ev: &Evidence, analysis: &mut ColumnAnalysis) {
     let numbers = ev.native_numbers + ev.text_numbers;
     let currency_cells: usize = ev.currencies.values().sum();
     let unit_cells: usize = ev.units.values().sum();
@@ -481,35 +569,21 @@ fn refine_numeric(
         analysis.unit = dominant(&ev.units).cloned();
     }
     let locale = analysis.number_locale.unwrap_or(NumberLocale::CommaPoint);
-    let (mut integral, mut plain_fractions, mut plain, mut points, mut percents) =
-        (true, true, 0usize, 0usize, 0usize);
-    // Native numbers, then each distinct text once with its cell count.
-    let natives = column.cells.iter().filter_map(|cell| match cell {
-        Cell::Number(n) => Some(((*n, false, false), 1)),
-        _ => None,
-    });
-    let texts = distinct.iter().filter_map(|&(t, n)| match parse_number(t) {
-        Some(token) if !token.leading_zero => token
-            .value_preferring(locale)
-            .map(|v| ((v, token.percent, t.contains(locale.decimal())), n)),
-        _ => None,
-    });
-    for ((v, percent, decimal_written), n) in natives.chain(texts) {
-        if v.fract() != 0.0 || decimal_written {
-            integral = false;
-        }
-        if percent {
-            percents += n;
-            if v.abs() > 1.0 {
-                points += n;
-            }
-        } else {
-            plain += n;
-            if v.abs() > 1.0 {
-                plain_fractions = false;
-            }
+    // The text numbers were read in every locale while scanning; the
+    // native numbers are the same in all of them.
+    let mut readings = ev.readings[locale as usize];
+    for cell in &column.cells {
+        if let Cell::Number(n) = cell {
+            readings.add(*n, false, false, 1);
         }
     }
+    let LocaleReadings {
+        integral,
+        plain,
+        plain_fractions,
+        percents,
+        points,
+    } = readings;
     analysis.holds_fractions = plain > 0 && plain_fractions;
     analysis.percent_points = points * 2 >= percents && percents > 0;
     analysis.kind = if ev.percent * 2 >= numbers && ev.percent > 0 {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::error::EngineError;
-use crate::table::{Cell, Table};
+use crate::table::{Cell, Table, TableBuilder};
 
 /// One entry of `Range.values`: Excel gives numbers, strings (`""` for an
 /// empty cell, `"#N/A"` and friends for errors) and booleans.
@@ -48,21 +48,18 @@ impl OfficeRange {
             }
         }
         let formats = self.number_format;
-        let rows = self
-            .values
-            .into_iter()
-            .enumerate()
-            .map(|(r, row)| {
-                row.into_iter()
-                    .enumerate()
-                    .map(|(c, value)| {
-                        let format = formats.as_ref().map(|f| f[r][c].as_str()).unwrap_or("");
-                        office_cell(value, format)
-                    })
-                    .collect()
-            })
-            .collect();
-        Ok(Table::from_rows(rows, self.has_header))
+        let height = self.values.len();
+        let width = self.values.iter().map(Vec::len).max().unwrap_or(0);
+        // Straight into columns: the cells are never held as rows too.
+        let mut table = TableBuilder::new(self.has_header, height, height * width);
+        for (r, row) in self.values.into_iter().enumerate() {
+            let formats = formats.as_ref().map(|f| &f[r]);
+            table.push_row(row.into_iter().enumerate().map(|(c, value)| {
+                let format = formats.map_or("", |f| f[c].as_str());
+                office_cell(value, format)
+            }));
+        }
+        Ok(table.finish())
     }
 }
 

@@ -90,6 +90,30 @@ pub struct ColumnProfile {
     pub text_case: Option<TextCase>,
 }
 
+/// What profiling needs of one cell's reading.
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    Missing,
+    Placeholder,
+    NonConforming,
+    /// A value; its number when the column is numeric.
+    Value(Option<f64>),
+}
+
+impl Outcome {
+    fn of(cell: &Cell, analysis: &ColumnAnalysis, numeric_column: bool) -> Outcome {
+        match read_cell(cell, analysis) {
+            Reading::Missing => Outcome::Missing,
+            Reading::Placeholder => Outcome::Placeholder,
+            Reading::NonConforming => Outcome::NonConforming,
+            Reading::Value { cell, .. } => Outcome::Value(match cell {
+                Cell::Number(n) if numeric_column => Some(n),
+                _ => None,
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TableProfile {
@@ -115,15 +139,27 @@ pub fn profile_column(column: &Column) -> ColumnProfile {
 }
 
 /// Profiles a column whose analysis is already known.
-pub fn profile_with(column: &Column, analysis: &ColumnAnalysis) -> ColumnProfile {
+pub fn profile_with<'a>(column: &'a Column, analysis: &ColumnAnalysis) -> ColumnProfile {
     let mut missing = 0;
     let mut placeholders = 0;
     let mut non_conforming = 0;
     let mut errors = 0;
     let mut examples: Vec<String> = Vec::new();
-    // Keyed by `display_key`, borrowed from the cell for text (the common
-    // case) instead of one allocation per cell.
-    let mut values: FastMap<Cow<str>, usize> = FastMap::default();
+    // Distinct values (`display_key`, borrowed from the cell for text, the
+    // common case) with their counts, and where each is in that list.
+    let mut counted: Vec<(Cow<str>, usize)> = Vec::new();
+    let mut slots: FastMap<Cow<str>, usize> = FastMap::default();
+    let mut slot_of = |key: Cow<'a, str>, counted: &mut Vec<(Cow<'a, str>, usize)>| {
+        let next = counted.len();
+        let slot = *slots.entry(key.clone()).or_insert(next);
+        if slot == next {
+            counted.push((key, 0));
+        }
+        slot
+    };
+    // A text cell's reading depends only on its text: each distinct text
+    // is read once, and remembered with its slot among the values.
+    let mut texts: FastMap<&str, (Outcome, usize)> = FastMap::default();
     let (mut min, mut max, mut sum, mut numbers) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
     let numeric_column = analysis.is_numeric();
 
@@ -131,41 +167,61 @@ pub fn profile_with(column: &Column, analysis: &ColumnAnalysis) -> ColumnProfile
         if matches!(cell, Cell::Error(_)) {
             errors += 1;
         }
-        match read_cell(cell, analysis) {
-            Reading::Missing => {
+        let (outcome, slot) = match cell {
+            Cell::Text(text) => *texts.entry(text.as_str()).or_insert_with(|| {
+                let outcome = Outcome::of(cell, analysis, numeric_column);
+                let slot = if outcome == Outcome::Missing {
+                    usize::MAX
+                } else {
+                    slot_of(Cow::Borrowed(text.trim()), &mut counted)
+                };
+                (outcome, slot)
+            }),
+            other => {
+                let outcome = Outcome::of(other, analysis, numeric_column);
+                if outcome == Outcome::Missing {
+                    (outcome, usize::MAX)
+                } else {
+                    (
+                        outcome,
+                        slot_of(Cow::Owned(other.display_key()), &mut counted),
+                    )
+                }
+            }
+        };
+        match outcome {
+            Outcome::Missing => {
                 missing += 1;
                 continue;
             }
-            Reading::Placeholder => {
+            Outcome::Placeholder => {
                 placeholders += 1;
                 non_conforming += 1;
             }
-            Reading::NonConforming => {
+            Outcome::NonConforming => {
                 non_conforming += 1;
-                let key = cell.display_key();
-                if examples.len() < EXAMPLES && !examples.contains(&key) {
-                    examples.push(key);
+                if examples.len() < EXAMPLES {
+                    let key = cell.display_key();
+                    if !examples.contains(&key) {
+                        examples.push(key);
+                    }
                 }
             }
-            Reading::Value { cell: value, .. } => {
-                if numeric_column && let Cell::Number(n) = value {
-                    min = min.min(n);
-                    max = max.max(n);
-                    sum += n;
-                    numbers += 1;
-                }
+            Outcome::Value(Some(n)) => {
+                min = min.min(n);
+                max = max.max(n);
+                sum += n;
+                numbers += 1;
             }
+            Outcome::Value(None) => {}
         }
-        let key = match cell {
-            Cell::Text(text) => Cow::Borrowed(text.trim()),
-            other => Cow::Owned(other.display_key()),
-        };
-        *values.entry(key).or_default() += 1;
+        counted[slot].1 += 1;
     }
+    drop(texts);
+    drop(slots);
 
     let count = column.cells.len() - missing;
-    let distinct = values.len();
-    let mut counted: Vec<(Cow<str>, usize)> = values.into_iter().collect();
+    let distinct = counted.len();
     // Ties broken by value so that the profile is deterministic.
     let order =
         |a: &(Cow<str>, usize), b: &(Cow<str>, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));

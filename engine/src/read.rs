@@ -1,13 +1,14 @@
 //! Reading spreadsheet files from bytes: xlsx, xlsm, xlsb, xls and ods
 //! through calamine, CSV and TSV through the `csv` crate.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use serde::Serialize;
 
 use crate::error::EngineError;
-use crate::table::{Cell, Table};
+use crate::table::{Cell, Table, TableBuilder};
 
 /// Limits that keep a hostile or accidental giant file from taking all memory.
 #[derive(Debug, Clone)]
@@ -127,14 +128,18 @@ fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, 
         }
     }
     let (sheet_name, range) = first_read.ok_or(EngineError::NoSheets)?;
-    let rows = range
-        .rows()
-        .map(|row| row.iter().map(calamine_cell).collect())
-        .collect();
+    let mut table = TableBuilder::new(
+        options.has_header,
+        range.height(),
+        range.height() * range.width(),
+    );
+    for row in range.rows() {
+        table.push_row(row.iter().map(calamine_cell));
+    }
     Ok(SheetData {
         sheet_name,
         sheet_names,
-        table: Table::from_rows(rows, options.has_header),
+        table: table.finish(),
     })
 }
 
@@ -190,10 +195,18 @@ fn read_delimited(
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    // Lines bound the rows (quoted line breaks only make it generous); every
+    // cell takes at least a byte, which bounds what may be reserved.
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut table = TableBuilder::new(options.has_header, lines, text.len());
+    let mut record = csv::StringRecord::new();
     let mut cells = 0usize;
-    for record in reader.records() {
-        let record = record.map_err(|e| EngineError::Unreadable(format!("CSV: {e}")))?;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(EngineError::Unreadable(format!("CSV: {e}"))),
+        }
         cells += record.len();
         if cells > options.max_cells {
             return Err(EngineError::TooManyCells {
@@ -201,18 +214,13 @@ fn read_delimited(
                 limit: options.max_cells,
             });
         }
-        rows.push(
-            record
-                .iter()
-                .map(|field| {
-                    if field.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(field.to_owned())
-                    }
-                })
-                .collect(),
-        );
+        table.push_row(record.iter().map(|field| {
+            if field.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(field.to_owned())
+            }
+        }));
     }
     let sheet_name = file_name
         .rsplit(['/', '\\'])
@@ -224,13 +232,14 @@ fn read_delimited(
     Ok(SheetData {
         sheet_names: vec![sheet_name.clone()],
         sheet_name,
-        table: Table::from_rows(rows, options.has_header),
+        table: table.finish(),
     })
 }
 
 /// UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise Windows-1252,
-/// which is what Excel writes for "CSV" on Western-locale Windows.
-fn decode_text(bytes: &[u8]) -> Result<String, EngineError> {
+/// which is what Excel writes for "CSV" on Western-locale Windows. UTF-8
+/// without a BOM, the common case, is borrowed, not copied.
+fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, EngineError> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
@@ -239,7 +248,7 @@ fn decode_text(bytes: &[u8]) -> Result<String, EngineError> {
                 encoding.name()
             )));
         }
-        return Ok(text.into_owned());
+        return Ok(Cow::Owned(text.into_owned()));
     }
     if bytes.contains(&0) {
         return Err(EngineError::UnsupportedFormat(
@@ -247,11 +256,13 @@ fn decode_text(bytes: &[u8]) -> Result<String, EngineError> {
         ));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(_) => Ok(encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned()),
+        Ok(text) => Ok(Cow::Borrowed(text)),
+        Err(_) => Ok(Cow::Owned(
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        )),
     }
 }
 
@@ -351,6 +362,28 @@ mod tests {
             read(&bytes, "broken.xlsx"),
             Err(EngineError::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn ragged_rows_are_padded_and_wider_rows_add_columns() {
+        let data = read(b"a,b\n1,2,3\n4\n", "r.csv").unwrap();
+        let table = data.table;
+        let names: Vec<_> = table.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "Column C"]);
+        let text = |s: &str| Cell::Text(s.into());
+        assert_eq!(table.columns()[0].cells, vec![text("1"), text("4")]);
+        assert_eq!(table.columns()[1].cells, vec![text("2"), Cell::Empty]);
+        assert_eq!(table.columns()[2].cells, vec![text("3"), Cell::Empty]);
+        // A header wider than the data still names its columns.
+        let table = read(b"a,b,c\n1\n", "w.csv").unwrap().table;
+        assert_eq!(table.column_count(), 3);
+        assert_eq!(table.columns()[2].cells, vec![Cell::Empty]);
+        // A first row with a blank is data, not a header.
+        let table = read(b"x,\n3,4\n", "n.csv").unwrap().table;
+        assert_eq!(
+            (table.row_count(), table.columns()[0].name.as_str()),
+            (2, "Column A")
+        );
     }
 
     #[test]

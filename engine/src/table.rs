@@ -89,33 +89,13 @@ impl Table {
     /// Builds a table from rows. When `header` is `None`, the first row is
     /// taken as the header if it looks like one (see [`looks_like_header`]).
     /// Short rows are padded with empty cells.
-    pub fn from_rows(mut rows: Vec<Vec<Cell>>, header: Option<bool>) -> Table {
+    pub fn from_rows(rows: Vec<Vec<Cell>>, header: Option<bool>) -> Table {
         let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-        let use_header = header.unwrap_or_else(|| looks_like_header(&rows));
-        let names: Vec<String> = if use_header && !rows.is_empty() {
-            let first = rows.remove(0);
-            (0..width)
-                .map(|i| match first.get(i) {
-                    Some(cell) if !cell.is_empty() => cell.display_key(),
-                    _ => column_letter_name(i),
-                })
-                .collect()
-        } else {
-            (0..width).map(column_letter_name).collect()
-        };
-        let names = deduplicate_names(names);
-        let row_count = rows.len();
-        let mut columns: Vec<Column> = names
-            .into_iter()
-            .map(|name| Column::new(name, Vec::with_capacity(row_count)))
-            .collect();
+        let mut builder = TableBuilder::new(header, rows.len(), rows.len() * width);
         for row in rows {
-            let mut row = row.into_iter();
-            for column in &mut columns {
-                column.cells.push(row.next().unwrap_or(Cell::Empty));
-            }
+            builder.push_row(row);
         }
-        Table { columns, row_count }
+        builder.finish()
     }
 
     /// Builds a table from whole columns, which must all be equally long.
@@ -199,16 +179,107 @@ impl Table {
     }
 }
 
+/// Builds a table row by row straight into its columns, so that a file's
+/// cells are never held twice (as rows, then as columns) while reading.
+pub struct TableBuilder {
+    header: Option<bool>,
+    /// The header row's cells, once the first row turned out to be one.
+    names: Option<Vec<Cell>>,
+    columns: Vec<Vec<Cell>>,
+    rows: usize,
+    /// Rows expected, to size each column once, and a cap on the cells
+    /// reserved that way (a wrong guess must not cost unbounded memory).
+    capacity: usize,
+    reserve_limit: usize,
+    seen_first: bool,
+}
+
+impl TableBuilder {
+    /// `header` as for [`Table::from_rows`]; `expected_rows` is a hint
+    /// for sizing columns, trusted for at most `reserve_limit` cells in all.
+    pub fn new(header: Option<bool>, expected_rows: usize, reserve_limit: usize) -> TableBuilder {
+        TableBuilder {
+            header,
+            names: None,
+            columns: Vec::new(),
+            rows: 0,
+            capacity: expected_rows,
+            reserve_limit,
+            seen_first: false,
+        }
+    }
+
+    /// Adds one row; a row wider than those before adds columns (blank in
+    /// the earlier rows), a shorter one is padded with empty cells.
+    pub fn push_row(&mut self, row: impl IntoIterator<Item = Cell>) {
+        if !self.seen_first {
+            self.seen_first = true;
+            let row: Vec<Cell> = row.into_iter().collect();
+            if self.header.unwrap_or_else(|| looks_like_header(&row)) {
+                self.names = Some(row);
+                return;
+            }
+            self.push_cells(row);
+            return;
+        }
+        self.push_cells(row);
+    }
+
+    fn push_cells(&mut self, row: impl IntoIterator<Item = Cell>) {
+        let mut width = 0;
+        for (i, cell) in row.into_iter().enumerate() {
+            if i == self.columns.len() {
+                let trusted = self.capacity.saturating_mul(i + 1) <= self.reserve_limit;
+                let capacity = if trusted { self.capacity } else { 0 };
+                let mut column = Vec::with_capacity(capacity.max(self.rows + 1));
+                column.resize(self.rows, Cell::Empty);
+                self.columns.push(column);
+            }
+            self.columns[i].push(cell);
+            width = i + 1;
+        }
+        for column in &mut self.columns[width..] {
+            column.push(Cell::Empty);
+        }
+        self.rows += 1;
+    }
+
+    pub fn finish(mut self) -> Table {
+        let header_width = self.names.as_ref().map_or(0, Vec::len);
+        // A header wider than every data row still names its columns.
+        while self.columns.len() < header_width {
+            self.columns.push(vec![Cell::Empty; self.rows]);
+        }
+        let width = self.columns.len();
+        let names: Vec<String> = match &self.names {
+            Some(first) => (0..width)
+                .map(|i| match first.get(i) {
+                    Some(cell) if !cell.is_empty() => cell.display_key(),
+                    _ => column_letter_name(i),
+                })
+                .collect(),
+            None => (0..width).map(column_letter_name).collect(),
+        };
+        let columns = deduplicate_names(names)
+            .into_iter()
+            .zip(self.columns)
+            .map(|(name, cells)| Column::new(name, cells))
+            .collect();
+        Table {
+            columns,
+            row_count: self.rows,
+        }
+    }
+}
+
 /// A first row is a header when every cell in it is non-empty text. Most
 /// finance sheets have one, and a sheet of pure text gives no better clue;
 /// callers that know better pass `header: Some(..)`.
-fn looks_like_header(rows: &[Vec<Cell>]) -> bool {
-    rows.first().is_some_and(|first| {
-        !first.is_empty()
-            && first
-                .iter()
-                .all(|cell| matches!(cell, Cell::Text(t) if !t.trim().is_empty()))
-    })
+fn looks_like_header(first: &[Cell]) -> bool {
+    !first.is_empty()
+        && first
+            .iter()
+            .all(|cell| matches!(cell, Cell::Text(t) if !t.trim().is_empty()))
 }
 
 /// `A`, `B`, … `Z`, `AA`, … as Excel names columns.

@@ -52,6 +52,16 @@ pub fn format_cell(cell: &Cell, kind: Option<TemporalKind>) -> String {
     }
 }
 
+/// [`format_plain`] into a buffer, without allocating.
+fn write_plain(out: &mut String, value: f64) {
+    use std::fmt::Write;
+    if value == 0.0 {
+        out.push('0');
+    } else {
+        let _ = write!(out, "{value}");
+    }
+}
+
 /// The whole table, header first, as CSV bytes (UTF-8, `\n` line ends).
 pub fn write_csv(table: &Table, out: &mut impl std::io::Write) -> Result<(), EngineError> {
     let mut writer = csv::WriterBuilder::new()
@@ -62,13 +72,26 @@ pub fn write_csv(table: &Table, out: &mut impl std::io::Write) -> Result<(), Eng
         .write_record(table.columns().iter().map(|c| c.name.as_str()))
         .map_err(fail)?;
     let kinds: Vec<Option<TemporalKind>> = table.columns().iter().map(temporal_kind).collect();
-    let mut record: Vec<String> = Vec::with_capacity(table.column_count());
+    // Text is written as it is; other cells through one reused buffer.
+    let mut buffer = String::new();
     for row in 0..table.row_count() {
-        record.clear();
         for (column, kind) in table.columns().iter().zip(&kinds) {
-            record.push(format_cell(&column.cells[row], *kind));
+            let field: &str = match &column.cells[row] {
+                Cell::Text(t) | Cell::Error(t) => t,
+                Cell::Empty => "",
+                Cell::Number(n) => {
+                    buffer.clear();
+                    write_plain(&mut buffer, *n);
+                    &buffer
+                }
+                other => {
+                    buffer = format_cell(other, *kind);
+                    &buffer
+                }
+            };
+            writer.write_field(field).map_err(fail)?;
         }
-        writer.write_record(&record).map_err(fail)?;
+        writer.write_record(None::<&[u8]>).map_err(fail)?;
     }
     writer
         .flush()

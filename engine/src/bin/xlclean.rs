@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
 use engine::mask;
-use engine::recipe::{apply_owned, write_report};
+use engine::recipe::{Analyses, apply_owned_with, suggest_recipe_with, write_report};
 use engine::{
     ReadOptions, Recipe, SheetData, apply, find_duplicates, profile_table, read_workbook,
     suggest_recipe, write_csv,
@@ -215,10 +215,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rows_before = original.row_count();
             let mut steps = recipe.map(|r| r.steps).unwrap_or_default();
             let use_auto = auto || steps.is_empty();
+            // Column analyses made for suggesting, reused when applying
+            // to the same table.
+            let mut analyses = Analyses::new();
             if use_auto {
                 // The suggestions are made for the table the recipe leaves.
                 let suggested = if steps.is_empty() {
-                    suggest_recipe(&original)
+                    suggest_recipe_with(&original, &mut analyses)
                 } else {
                     let first = apply(
                         &original,
@@ -232,7 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 steps.extend(suggested.steps);
             }
             let full = Recipe { version: 1, steps };
-            let applied = apply_owned(original, &full)?;
+            let applied = apply_owned_with(original, &full, analyses)?;
             let mut csv = std::io::BufWriter::new(
                 std::fs::File::create(&out)
                     .with_context(|| format!("cannot write {}", out.display()))?,
@@ -251,6 +254,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 file.flush()
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
+            // The process ends here: freeing a million cells one by one
+            // would only cost time.
+            std::mem::forget(applied);
             Ok(())
         }
         Command::Duplicates {
@@ -281,7 +287,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scan { file, sheet } => {
             let table = read(&file, sheet)?.table;
             let findings = mask::scan_table(&table);
-            print_json(&scan_records(&table, &findings, None))
+            // Buffered: a million findings are millions of pretty-printed
+            // lines, and stdout alone flushes at every newline.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &scan_records(&table, &findings, None))?;
+            writeln!(out)?;
+            out.flush()?;
+            Ok(())
         }
         Command::Mask {
             file,

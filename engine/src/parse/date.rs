@@ -99,18 +99,36 @@ pub fn format_serial(serial: f64, kind: TemporalKind) -> Option<String> {
     } else {
         (date, seconds)
     };
-    let time = format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    );
-    let day = format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day());
-    Some(match kind {
-        TemporalKind::Date => day,
-        TemporalKind::DateTime => format!("{day}T{time}"),
-        TemporalKind::Time => time,
-    })
+    // Written digit by digit: this runs for every date of a cleaned sheet.
+    let mut out = String::with_capacity(19);
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    if kind != TemporalKind::Time {
+        match u32::try_from(date.year()) {
+            Ok(year) if year <= 9999 => {
+                two(&mut out, year / 100);
+                two(&mut out, year % 100);
+            }
+            _ => out.push_str(&format!("{:04}", date.year())),
+        }
+        out.push('-');
+        two(&mut out, date.month());
+        out.push('-');
+        two(&mut out, date.day());
+    }
+    if kind == TemporalKind::DateTime {
+        out.push('T');
+    }
+    if kind != TemporalKind::Date {
+        two(&mut out, seconds / 3600);
+        out.push(':');
+        two(&mut out, seconds / 60 % 60);
+        out.push(':');
+        two(&mut out, seconds % 60);
+    }
+    Some(out)
 }
 
 const MONTHS: [(&str, u32); 48] = [

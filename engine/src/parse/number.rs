@@ -297,35 +297,72 @@ pub fn parse_number(text: &str) -> Option<NumberToken> {
 
 type CoreReading = ([Option<f64>; 5], bool, bool, usize);
 
-/// The bare digits and separators, read in every locale.
+/// Longest text `parse_number` reads (in bytes): the core of a number is
+/// never longer, so it fits on the stack.
+const MAX_TEXT: usize = 64;
+
+/// The bare digits and separators, read in every locale. This runs for
+/// every numeric-looking cell of every column, so it works on a byte
+/// buffer on the stack and parses each distinct digit string once (most
+/// texts read the same in several locales).
 fn read_core(core: &str) -> Option<CoreReading> {
     if core.is_empty() {
         return None;
     }
-    let mut normalized = String::with_capacity(core.len());
+    // Separators normalized to one byte each: a text of at most
+    // `MAX_TEXT` bytes normalizes to at most as many.
+    let mut buffer = [0u8; MAX_TEXT];
+    let mut len = 0usize;
     let mut digits = 0usize;
     for c in core.chars() {
-        match c {
+        let byte = match c {
             '0'..='9' => {
                 digits += 1;
-                normalized.push(c);
+                c as u8
             }
-            '.' | ',' | '\'' => normalized.push(c),
-            '’' => normalized.push('\''),
-            ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' => normalized.push(' '),
+            '.' | ',' | '\'' => c as u8,
+            '’' => b'\'',
+            ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' => b' ',
             'e' | 'E' => return read_scientific(core),
             _ => return None,
-        }
+        };
+        *buffer.get_mut(len)? = byte;
+        len += 1;
     }
     if digits == 0 {
         return None;
     }
-    let bytes = normalized.as_bytes();
-    let leading_zero = bytes.len() > 1 && bytes[0] == b'0' && bytes[1].is_ascii_digit();
-    let grouped = normalized.contains([' ', '\'']) || normalized.matches([',', '.']).count() > 1;
+    let normalized = &buffer[..len];
+    let leading_zero = len > 1 && normalized[0] == b'0' && normalized[1].is_ascii_digit();
+    let grouped = normalized.iter().any(|&b| b == b' ' || b == b'\'')
+        || normalized
+            .iter()
+            .filter(|&&b| b == b',' || b == b'.')
+            .count()
+            > 1;
     let mut magnitudes = [None; 5];
+    // Every locale that reads the text keeps all its digits in order and
+    // puts the point where its decimal separator is: two locales with the
+    // same decimal separator (or none in the text) read the same plain
+    // digits, so each such reading is parsed once.
+    let mut parsed: [Option<Option<f64>>; 3] = [None; 3];
+    let mut plain = [0u8; PLAIN_CAPACITY];
     for locale in NumberLocale::ALL {
-        magnitudes[locale.index()] = read_in_locale(&normalized, locale);
+        let Some(plain_len) = plain_digits_in_locale(normalized, locale, &mut plain) else {
+            continue;
+        };
+        let slot = match (plain[..plain_len].contains(&b'.'), locale.decimal()) {
+            (false, _) => 0,
+            (true, '.') => 1,
+            (true, _) => 2,
+        };
+        let value = *parsed[slot].get_or_insert_with(|| {
+            std::str::from_utf8(&plain[..plain_len])
+                .ok()
+                .and_then(|text| text.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+        });
+        magnitudes[locale.index()] = value;
     }
     if magnitudes.iter().all(Option::is_none) {
         return None;
@@ -364,52 +401,67 @@ fn read_scientific(core: &str) -> Option<CoreReading> {
 /// number, never a quantity.
 const MAX_INTEGER_DIGITS: usize = 15;
 
-fn read_in_locale(s: &str, locale: NumberLocale) -> Option<f64> {
-    let (decimal, group) = (locale.decimal(), locale.group());
-    let (int_part, frac_part) = match s.split_once(decimal) {
-        Some((i, f)) => (i, Some(f)),
+/// Room for the plain form of a normalized core: its digits, a `0` when
+/// the integer part is empty, and the decimal point.
+const PLAIN_CAPACITY: usize = MAX_TEXT + 2;
+
+/// Writes the digits of `s` read in `locale` as a plain decimal
+/// (`1234.56`) into `plain` and returns its length, or `None` when the
+/// separators do not fit the locale.
+fn plain_digits_in_locale(
+    s: &[u8],
+    locale: NumberLocale,
+    plain: &mut [u8; PLAIN_CAPACITY],
+) -> Option<usize> {
+    // Both separators are ASCII.
+    let (decimal, group) = (locale.decimal() as u8, locale.group() as u8);
+    let (int_part, frac_part) = match s.iter().position(|&b| b == decimal) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     };
     if let Some(frac) = frac_part
-        && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()))
+        && (frac.is_empty() || !frac.iter().all(u8::is_ascii_digit))
     {
         return None;
     }
-    let mut int_digits = String::with_capacity(int_part.len());
-    if int_part.contains(group) {
-        for (i, g) in int_part.split(group).enumerate() {
+    let mut len = 0usize;
+    if int_part.contains(&group) {
+        for (i, g) in int_part.split(|&b| b == group).enumerate() {
             let len_ok = if i == 0 {
                 (1..=3).contains(&g.len())
             } else {
                 g.len() == 3
             };
-            if !len_ok || !g.bytes().all(|b| b.is_ascii_digit()) {
+            if !len_ok || !g.iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            int_digits.push_str(g);
+            plain[len..len + g.len()].copy_from_slice(g);
+            len += g.len();
         }
     } else {
-        if !int_part.bytes().all(|b| b.is_ascii_digit()) {
+        if !int_part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        int_digits.push_str(int_part);
+        plain[..int_part.len()].copy_from_slice(int_part);
+        len = int_part.len();
     }
-    if int_digits.is_empty() && frac_part.is_none() {
+    if len == 0 && frac_part.is_none() {
         return None;
     }
-    if int_digits.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
+    let significant = plain[..len].iter().skip_while(|&&b| b == b'0').count();
+    if significant > MAX_INTEGER_DIGITS {
         return None;
     }
-    let mut plain = if int_digits.is_empty() {
-        "0".to_owned()
-    } else {
-        int_digits
-    };
+    if len == 0 {
+        plain[0] = b'0';
+        len = 1;
+    }
     if let Some(frac) = frac_part {
-        plain.push('.');
-        plain.push_str(frac);
+        plain[len] = b'.';
+        plain[len + 1..len + 1 + frac.len()].copy_from_slice(frac);
+        len += 1 + frac.len();
     }
-    plain.parse::<f64>().ok().filter(|v| v.is_finite())
+    Some(len)
 }
 
 /// Writes `value` the way `locale` does, with grouping. Used to write

@@ -3,17 +3,23 @@
 //! it never removes rows (duplicates are flagged) and never invents values
 //! for blanks.
 
-use crate::infer::analyze_column;
+use crate::infer::Analyses;
 use crate::profile::ColumnType;
 use crate::table::Table;
 
 use super::{DuplicateAction, Recipe, Step};
 
 pub fn suggest_recipe(table: &Table) -> Recipe {
+    suggest_recipe_with(table, &mut Analyses::new())
+}
+
+/// [`suggest_recipe`], keeping the column analyses it makes in `analyses`
+/// for applying the recipe to the same table.
+pub fn suggest_recipe_with(table: &Table, analyses: &mut Analyses) -> Recipe {
     let mut steps = Vec::new();
     let mut merge = Vec::new();
-    for column in table.columns() {
-        let analysis = analyze_column(column);
+    for (c, column) in table.columns().iter().enumerate() {
+        let analysis = analyses.get(table, c);
         if analysis.kind == ColumnType::Empty {
             continue;
         }

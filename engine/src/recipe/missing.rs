@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::infer::{Reading, analyze_column, read_cell};
+use crate::infer::{Analyses, Reading, read_cell};
 use crate::parse::{parse_date, parse_number};
 use crate::table::{Cell, Table};
 
@@ -51,10 +51,11 @@ pub(super) fn fill(
     strategy: FillStrategy,
     value: Option<&serde_json::Value>,
     order: Option<usize>,
+    analyses: &mut Analyses,
     log: &mut StepLog,
 ) -> Result<(), String> {
+    let analysis = analyses.get(table, c).clone();
     let column = &table.columns()[c];
-    let analysis = analyze_column(column);
     // Placeholders count as blank; values are read in the column's
     // conventions so that `1.234,56` averages as 1234.56.
     let mut missing = Vec::new();
@@ -161,7 +162,7 @@ pub(super) fn fill(
             out.sort_by_key(|f| f.0);
             out
         }
-        FillStrategy::Interpolate => interpolate(table, c, &known, order)?,
+        FillStrategy::Interpolate => interpolate(table, c, &known, order, analyses)?,
     };
     let cells = &mut table.columns_mut()[c].cells;
     for (row, after, reason, confidence) in fills {
@@ -183,12 +184,13 @@ fn interpolate(
     c: usize,
     known: &[Option<Cell>],
     order: Option<usize>,
+    analyses: &mut Analyses,
 ) -> Result<Vec<(usize, Cell, &'static str, f64)>, String> {
     let positions: Vec<Option<f64>> = match order {
         None => (0..known.len()).map(|r| Some(r as f64)).collect(),
         Some(o) => {
+            let analysis = analyses.get(table, o).clone();
             let column = &table.columns()[o];
-            let analysis = analyze_column(column);
             column
                 .cells
                 .iter()

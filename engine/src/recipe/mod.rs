@@ -25,7 +25,8 @@ use crate::parse::{DateOrder, NumberLocale, TextCase};
 use crate::profile::ColumnType;
 use crate::table::{Cell, Table};
 
-pub use auto::suggest_recipe;
+pub use crate::infer::Analyses;
+pub use auto::{suggest_recipe, suggest_recipe_with};
 pub use missing::FillStrategy;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,10 +210,21 @@ pub fn apply(table: &Table, recipe: &Recipe) -> Result<Applied, EngineError> {
 }
 
 /// [`apply`] on a table the caller gives away, which spares a copy of it.
-pub fn apply_owned(mut table: Table, recipe: &Recipe) -> Result<Applied, EngineError> {
+pub fn apply_owned(table: Table, recipe: &Recipe) -> Result<Applied, EngineError> {
+    apply_owned_with(table, recipe, Analyses::new())
+}
+
+/// [`apply_owned`] with the column analyses already known for `table`
+/// (those [`suggest_recipe_with`] made, say), so that no column is analysed
+/// twice.
+pub fn apply_owned_with(
+    mut table: Table,
+    recipe: &Recipe,
+    mut analyses: Analyses,
+) -> Result<Applied, EngineError> {
     let mut log = Vec::with_capacity(recipe.steps.len());
     for (index, step) in recipe.steps.iter().enumerate() {
-        log.push(apply_step(&mut table, step, index)?);
+        log.push(apply_step_with(&mut table, step, index, &mut analyses)?);
     }
     Ok(Applied { table, log })
 }
@@ -239,6 +251,36 @@ fn check_threshold(threshold: f64, step: usize) -> Result<(), EngineError> {
 
 /// Applies one step in place and returns what it did.
 pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLog, EngineError> {
+    apply_step_with(table, step, index, &mut Analyses::new())
+}
+
+/// [`apply_step`] with the analyses known for `table`'s columns; those of
+/// the columns the step changes are forgotten.
+pub fn apply_step_with(
+    table: &mut Table,
+    step: &Step,
+    index: usize,
+    analyses: &mut Analyses,
+) -> Result<StepLog, EngineError> {
+    let log = run_step(table, step, index, analyses)?;
+    if !log.removed_rows.is_empty() {
+        analyses.forget_all();
+    }
+    let mut changed: Vec<usize> = log.changes.iter().map(|change| change.column).collect();
+    changed.sort_unstable();
+    changed.dedup();
+    for c in changed {
+        analyses.forget(c);
+    }
+    Ok(log)
+}
+
+fn run_step(
+    table: &mut Table,
+    step: &Step,
+    index: usize,
+    analyses: &mut Analyses,
+) -> Result<StepLog, EngineError> {
     let mut log = StepLog::default();
     match step {
         Step::Standardize {
@@ -259,7 +301,7 @@ pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLo
                 missing: missing.clone(),
                 country: country.clone(),
             };
-            standardize::run(table, c, &options, &mut log);
+            standardize::run(table, c, &options, analyses, &mut log);
         }
         Step::FillMissing {
             column,
@@ -272,9 +314,16 @@ pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLo
                 Some(name) => Some(column_of(table, name, index)?),
                 None => None,
             };
-            missing::fill(table, c, *strategy, value.as_ref(), order, &mut log).map_err(|e| {
-                EngineError::InvalidInput(format!("recipe step {}: {e}", index + 1))
-            })?;
+            missing::fill(
+                table,
+                c,
+                *strategy,
+                value.as_ref(),
+                order,
+                analyses,
+                &mut log,
+            )
+            .map_err(|e| EngineError::InvalidInput(format!("recipe step {}: {e}", index + 1)))?;
         }
         Step::ReplaceValues { column, map } => {
             let c = column_of(table, column, index)?;
@@ -342,7 +391,7 @@ pub fn apply_step(table: &mut Table, step: &Step, index: usize) -> Result<StepLo
                     .collect::<Result<Vec<_>, _>>()?,
                 None => (0..table.column_count()).collect(),
             };
-            let pairs = crate::duplicates::find_duplicates(table, &keys, *threshold);
+            let pairs = crate::duplicates::find_duplicates_with(table, &keys, *threshold, analyses);
             let mut remove: Vec<usize> = Vec::new();
             match action {
                 DuplicateAction::Flag => {}
@@ -441,6 +490,38 @@ pub fn cell_json(cell: &Cell) -> serde_json::Value {
     }
 }
 
+/// A cell serialized as [`cell_json`] writes it, without building a
+/// `serde_json::Value` (nor copying its text) on the way.
+struct CellOut<'a>(&'a Cell);
+
+impl Serialize for CellOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::parse::date::{TemporalKind, format_serial};
+        match self.0 {
+            Cell::Empty => serializer.serialize_unit(),
+            Cell::Bool(b) => serializer.serialize_bool(*b),
+            // `serde_json::Number` has no NaN or infinity: those are null.
+            Cell::Number(n) if n.is_finite() => serializer.serialize_f64(*n),
+            Cell::Number(_) => serializer.serialize_unit(),
+            Cell::Text(t) | Cell::Error(t) => serializer.serialize_str(t),
+            Cell::DateTime(n) => {
+                let kind = if (0.0..1.0).contains(n) {
+                    TemporalKind::Time
+                } else if n.fract() == 0.0 {
+                    TemporalKind::Date
+                } else {
+                    TemporalKind::DateTime
+                };
+                match format_serial(*n, kind) {
+                    Some(text) => serializer.serialize_str(&text),
+                    None => serializer.serialize_unit(),
+                }
+            }
+            Cell::Duration(n) => serializer.serialize_str(&crate::write::format_duration(*n)),
+        }
+    }
+}
+
 /// The diff and findings of an application, as the JSON the CLI writes
 /// with `--report` and the task pane shows for review.
 pub fn report(applied: &Applied, recipe: &Recipe, original: &Table) -> serde_json::Value {
@@ -490,59 +571,45 @@ pub fn write_report(
     recipe: &Recipe,
     names: &[&str],
     rows_before: usize,
-    out: impl std::io::Write,
+    mut out: impl std::io::Write,
 ) -> serde_json::Result<()> {
-    use serde::ser::SerializeSeq;
-
-    // Fields in the order of `report`'s (sorted) JSON object keys.
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Report<'a> {
-        changes: Changes<'a>,
-        findings: Vec<serde_json::Value>,
-        recipe: serde_json::Value,
-        removed_rows: Vec<serde_json::Value>,
-        rows_after: usize,
-        rows_before: usize,
-    }
-    struct Changes<'a> {
-        applied: &'a Applied,
-        recipe: &'a Recipe,
-        names: &'a [&'a str],
-    }
-    #[derive(Serialize)]
-    struct Change<'a> {
-        after: serde_json::Value,
-        before: serde_json::Value,
-        column: &'a str,
-        confidence: f64,
-        op: &'a str,
-        reason: &'a str,
-        row: usize,
-        step: usize,
-    }
-    impl Serialize for Changes<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let count = self.applied.log.iter().map(|l| l.changes.len()).sum();
-            let mut seq = serializer.serialize_seq(Some(count))?;
-            for (step, log) in self.applied.log.iter().enumerate() {
-                let op = self.recipe.steps.get(step).map_or("", Step::op);
-                for change in &log.changes {
-                    seq.serialize_element(&Change {
-                        after: cell_json(&change.after),
-                        before: cell_json(&change.before),
-                        column: self.names.get(change.column).copied().unwrap_or(""),
-                        confidence: change.confidence,
-                        op,
-                        reason: &change.reason,
-                        row: change.row,
-                        step,
-                    })?;
-                }
-            }
-            seq.end()
+    // The pretty layout of `report`'s sorted keys, written by hand around
+    // values serialized by serde_json itself (a pretty printer writes a
+    // string or a number exactly as the compact one does): the changes are
+    // most of the report, and serde's per-field machinery most of its cost.
+    let io = serde_json::Error::io;
+    out.write_all(b"{\n  \"changes\": [").map_err(io)?;
+    let mut any = false;
+    for (step, log) in applied.log.iter().enumerate() {
+        let op = recipe.steps.get(step).map_or("", Step::op);
+        for change in &log.changes {
+            let separator: &[u8] = if any { b",\n    {\n" } else { b"\n    {\n" };
+            any = true;
+            out.write_all(separator).map_err(io)?;
+            out.write_all(b"      \"after\": ").map_err(io)?;
+            serde_json::to_writer(&mut out, &CellOut(&change.after))?;
+            out.write_all(b",\n      \"before\": ").map_err(io)?;
+            serde_json::to_writer(&mut out, &CellOut(&change.before))?;
+            out.write_all(b",\n      \"column\": ").map_err(io)?;
+            serde_json::to_writer(&mut out, names.get(change.column).copied().unwrap_or(""))?;
+            out.write_all(b",\n      \"confidence\": ").map_err(io)?;
+            serde_json::to_writer(&mut out, &change.confidence)?;
+            out.write_all(b",\n      \"op\": ").map_err(io)?;
+            serde_json::to_writer(&mut out, op)?;
+            out.write_all(b",\n      \"reason\": ").map_err(io)?;
+            serde_json::to_writer(&mut out, change.reason.as_ref())?;
+            write!(
+                out,
+                ",\n      \"row\": {},\n      \"step\": {step}\n    }}",
+                change.row
+            )
+            .map_err(io)?;
         }
     }
+    if any {
+        out.write_all(b"\n  ").map_err(io)?;
+    }
+    out.write_all(b"]").map_err(io)?;
     let mut removed = Vec::new();
     let mut findings = Vec::new();
     for (step, log) in applied.log.iter().enumerate() {
@@ -554,19 +621,21 @@ pub fn write_report(
             findings.push(serde_json::to_value(finding).unwrap_or_default());
         }
     }
-    let report = Report {
-        changes: Changes {
-            applied,
-            recipe,
-            names,
-        },
-        findings,
-        recipe: serde_json::to_value(recipe)?,
-        removed_rows: removed,
-        rows_after: applied.table.row_count(),
-        rows_before,
+    // A value one level down: serde_json's pretty text, indented once more
+    // (a JSON string never holds a raw line break, so every one is layout).
+    let mut nested = |key: &str, value: &serde_json::Value| -> serde_json::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        write!(out, ",\n  \"{key}\": {}", text.replace('\n', "\n  ")).map_err(io)
     };
-    serde_json::to_writer_pretty(out, &report)
+    nested("findings", &serde_json::Value::Array(findings))?;
+    nested("recipe", &serde_json::to_value(recipe)?)?;
+    nested("removedRows", &serde_json::Value::Array(removed))?;
+    write!(
+        out,
+        ",\n  \"rowsAfter\": {},\n  \"rowsBefore\": {rows_before}\n}}",
+        applied.table.row_count()
+    )
+    .map_err(io)
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::infer::{Reading, analyze_column, read_cell};
+use crate::infer::{Analyses, Reading, read_cell};
 use crate::parse::text::{collapse_whitespace, phone_to_e164};
 use crate::parse::{DateOrder, NumberLocale, TextCase, case_of, to_case};
 use crate::profile::ColumnType;
-use crate::table::{Cell, Table};
+use crate::table::{Cell, FastMap, Table};
 
 use super::{CellChange, StepLog};
 
@@ -46,13 +46,17 @@ fn converted_to(kind: ColumnType) -> &'static str {
 /// the target case: `acme gmbh` becomes the column's `Acme GmbH`, not a
 /// mechanically title-cased `Acme Gmbh`.
 fn preferred_spellings(cells: &[Cell], case: TextCase) -> HashMap<String, String> {
-    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // Each distinct text is looked at once, with its number of cells.
+    let mut texts: FastMap<&str, usize> = FastMap::default();
     for cell in cells {
         if let Cell::Text(t) = cell {
-            let t = t.trim();
-            if case_of(t) == Some(case) {
-                *counts.entry((t.to_lowercase(), t.to_owned())).or_default() += 1;
-            }
+            *texts.entry(t.trim()).or_default() += 1;
+        }
+    }
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (t, n) in texts {
+        if case_of(t) == Some(case) {
+            *counts.entry((t.to_lowercase(), t.to_owned())).or_default() += n;
         }
     }
     let mut best: HashMap<String, (String, usize)> = HashMap::new();
@@ -67,9 +71,15 @@ fn preferred_spellings(cells: &[Cell], case: TextCase) -> HashMap<String, String
     best.into_iter().map(|(k, (v, _))| (k, v)).collect()
 }
 
-pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut StepLog) {
+pub(super) fn run(
+    table: &mut Table,
+    c: usize,
+    options: &Options,
+    analyses: &mut Analyses,
+    log: &mut StepLog,
+) {
+    let mut analysis = analyses.get(table, c).clone();
     let column = &table.columns()[c];
-    let mut analysis = analyze_column(column);
     if let Some(kind) = options.as_type {
         analysis.kind = kind;
     }
@@ -93,12 +103,11 @@ pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut Step
 
     // Changes are found reading the column, then made moving the old
     // cells into the log (no copy of them).
-    let mut changes: Vec<(usize, Cell, Cow<'static, str>, f64)> = Vec::new();
-    for (row, before) in column.cells.iter().enumerate() {
+    let standardize_cell = |before: &Cell| -> Option<(Cell, Cow<'static, str>, f64)> {
         let (after, reason, confidence) = match read_cell(before, &analysis) {
             Reading::Missing => match before {
                 Cell::Text(_) => (Cell::Empty, Cow::Borrowed("blank text"), 1.0),
-                _ => continue,
+                _ => return None,
             },
             Reading::Placeholder => (
                 Cell::Empty,
@@ -112,9 +121,9 @@ pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut Step
                         Cow::Borrowed("whitespace trimmed"),
                         1.0,
                     ),
-                    _ => continue,
+                    _ => return None,
                 },
-                _ => continue,
+                _ => return None,
             },
             Reading::Value {
                 cell,
@@ -153,10 +162,34 @@ pub(super) fn run(table: &mut Table, c: usize, options: &Options, log: &mut Step
                 (cell, reason, confidence)
             }
         };
-        if after != *before {
+        (after != *before).then_some((after, reason, confidence))
+    };
+    let mut changes: Vec<(usize, Cell, Cow<'static, str>, f64)> = Vec::new();
+    // A text cell's result depends only on its text: each distinct text is
+    // worked out once, then its change (the index of its first one in
+    // `changes`) copied.
+    let mut first_change: FastMap<&str, Option<usize>> = FastMap::default();
+    for (row, before) in column.cells.iter().enumerate() {
+        let change = match before {
+            Cell::Text(text) => match first_change.get(text.as_str()) {
+                Some(&Some(first)) => {
+                    let (_, after, reason, confidence) = &changes[first];
+                    Some((after.clone(), reason.clone(), *confidence))
+                }
+                Some(None) => None,
+                None => {
+                    let change = standardize_cell(before);
+                    first_change.insert(text, change.as_ref().map(|_| changes.len()));
+                    change
+                }
+            },
+            _ => standardize_cell(before),
+        };
+        if let Some((after, reason, confidence)) = change {
             changes.push((row, after, reason, confidence));
         }
     }
+    drop(first_change);
     let format = analysis.excel_format();
     let columns = table.columns_mut();
     log.changes.reserve(changes.len());

@@ -277,3 +277,63 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn shared_analyses_give_the_same_result_as_fresh_ones() {
+    let table = messy();
+    let fresh = apply(&table, &suggest_recipe(&table)).unwrap();
+    let mut analyses = Analyses::new();
+    let recipe = suggest_recipe_with(&table, &mut analyses);
+    let shared = apply_owned_with(table.clone(), &recipe, analyses).unwrap();
+    assert_eq!(shared, fresh);
+    assert_eq!(undo_all(&shared), table);
+}
+
+#[test]
+fn a_changed_column_is_analysed_again() {
+    // `replace_values` turns the text column into numbers: the duplicates
+    // step after it must read the numbers, not the analysis made before.
+    let table = text_table(&[
+        &["Code", "Amount"],
+        &["a", "one"],
+        &["b", "1"],
+        &["c", "two"],
+    ]);
+    let mut analyses = Analyses::new();
+    let before = analyses.get(&table, 1).kind;
+    let recipe = Recipe::from_json(
+        r#"{"steps": [
+            {"op": "replace_values", "column": "Amount", "map": {"one": "1", "two": "1"}},
+            {"op": "standardize", "column": "Amount"},
+            {"op": "duplicates", "keys": ["Amount"], "threshold": 1.0}
+        ]}"#,
+    )
+    .unwrap();
+    let shared = apply_owned_with(table.clone(), &recipe, analyses).unwrap();
+    let fresh = apply(&table, &recipe).unwrap();
+    assert_eq!(shared, fresh);
+    assert_ne!(before, crate::profile::ColumnType::Integer);
+    assert_eq!(
+        shared.table.columns()[1].cells,
+        vec![Cell::Number(1.0); 3],
+        "standardized with the analysis of the replaced values"
+    );
+    assert_eq!(shared.log[2].findings.len(), 2);
+}
+
+#[test]
+fn streamed_report_without_changes_or_with_removed_rows_is_the_report() {
+    let table = messy();
+    let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_str()).collect();
+    for json in [
+        r#"{"steps": []}"#,
+        r#"{"steps": [{"op": "duplicates", "keys": ["Customer"], "action": "keep_first"}]}"#,
+    ] {
+        let recipe = Recipe::from_json(json).unwrap();
+        let applied = apply(&table, &recipe).unwrap();
+        let mut streamed = Vec::new();
+        write_report(&applied, &recipe, &names, table.row_count(), &mut streamed).unwrap();
+        let built = serde_json::to_string_pretty(&report(&applied, &recipe, &table)).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), built, "{json}");
+    }
+}
