@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { SERVICE_WORKER_ENTRY, SERVICE_WORKER_FILE, precacheServiceWorker } from './src/offline/precachePlugin.ts';
 
 // The Rust proxy serves `dist/` on http://localhost:3000; in `npm run dev` the
 // same API paths are forwarded there so the pane talks to a real proxy.
@@ -8,15 +9,18 @@ const proxyTarget = 'http://127.0.0.1:3000';
 
 export default defineConfig({
   base: '/',
-  plugins: [react()],
+  plugins: [react(), precacheServiceWorker(['icons/icon-32.png'])],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
     rolldownOptions: {
-      // The pane, and the page shown inside the Office sign-in dialog.
-      input: { main: 'index.html', 'auth-dialog': 'auth-dialog.html' },
+      // The pane, the page shown inside the Office sign-in dialog, and the
+      // service worker for offline use.
+      input: { main: 'index.html', 'auth-dialog': 'auth-dialog.html', [SERVICE_WORKER_ENTRY]: 'src/offline/serviceWorker.ts' },
       output: {
+        // The service worker must live at the root (its scope is where it lives) under a fixed name.
+        entryFileNames: (chunk) => (chunk.name === SERVICE_WORKER_ENTRY ? SERVICE_WORKER_FILE : 'assets/[name]-[hash].js'),
         // React and Fluent change far less often than the pane's own code;
         // separate chunks stay cached in the webview across our releases.
         codeSplitting: {

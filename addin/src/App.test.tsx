@@ -52,4 +52,30 @@ describe('App', () => {
     await user.click(screen.getByRole('tab', { name: 'Settings' }));
     expect(await screen.findByTestId('engine-version')).toHaveTextContent('version 0.1.0');
   });
+
+  it('keeps preference changes through the service, and offers the data rights only when wired', async () => {
+    const savePreferences = vi.fn();
+    const wired = { ...services(), preferences: { masking: 'label', dateOrder: 'dmy', numberLocale: 'auto' } as const, savePreferences };
+    const { unmount } = renderWithFluent(<App mode="browser" services={wired} />);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+
+    const masking = screen.getByRole('combobox', { name: /Mask personal data by default as/ });
+    expect(masking).toHaveValue('label');
+    await user.selectOptions(masking, 'redact');
+    expect(savePreferences).toHaveBeenCalledWith({ masking: 'redact', dateOrder: 'dmy', numberLocale: 'auto' });
+    expect(screen.getByRole('combobox', { name: /Mask personal data by default as/ })).toHaveValue('redact');
+    expect(screen.queryByRole('button', { name: 'Export my data' })).not.toBeInTheDocument();
+    unmount();
+
+    renderWithFluent(
+      <App
+        mode="browser"
+        services={{ ...services(), exportMyData: () => Promise.resolve({}), deleteMyData: () => Promise.resolve({ sheets: 0, conversations: 0 }) }}
+      />,
+    );
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    expect(screen.getByRole('button', { name: 'Export my data' })).toBeVisible();
+    expect(screen.getByRole('button', { name: 'Delete my data' })).toBeVisible();
+  });
 });

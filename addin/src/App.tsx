@@ -14,6 +14,12 @@ import { AccountSection } from './components/auth/AccountSection.tsx';
 import { ChatGate } from './components/auth/ChatGate.tsx';
 import { useAuthUser } from './components/auth/useAuthUser.ts';
 import type { AuthConfig, AuthService } from './auth/auth.ts';
+import type { DeletedData } from './api/myData.ts';
+import type { OfflineStatus } from './offline/register.ts';
+import { MyDataSection } from './components/MyDataSection.tsx';
+import { PreferencesSection } from './components/PreferencesSection.tsx';
+import { downloadJson } from './components/download.ts';
+import { DEFAULT_PREFERENCES, type Preferences } from './settings.ts';
 
 /** Everything the pane does outside React, handed in so views are testable without Office or a worker. */
 export interface Services {
@@ -36,6 +42,16 @@ export interface Services {
   auth: AuthService | null;
   supabase: AuthConfig | undefined;
   saveSupabase: (config: AuthConfig) => void;
+  /** Whether the service worker lets the pane open offline. */
+  offlineStatus?: () => Promise<OfflineStatus>;
+  /** Masking defaults and locale hints, stored on this machine. */
+  preferences?: Preferences;
+  savePreferences?: (preferences: Preferences) => void;
+  /** The user's data on the server: GET /api/v1/me/export, and deleting sheets and conversations. */
+  exportMyData?: () => Promise<Record<string, unknown>>;
+  deleteMyData?: () => Promise<DeletedData>;
+  /** Hands a JSON value to the user as a file; the browser download by default. */
+  download?: (fileName: string, value: unknown) => void;
 }
 
 const TABS = [
@@ -70,6 +86,7 @@ export interface AppProps {
 export function App({ mode, services }: AppProps) {
   const styles = useStyles();
   const [selected, setSelected] = useState<TabValue>('clean');
+  const [preferences, setPreferences] = useState<Preferences>(services.preferences ?? DEFAULT_PREFERENCES);
   const session = useAuthUser(services.auth);
   const user = services.auth && session.status === 'ready' ? session.user : undefined;
 
@@ -101,7 +118,17 @@ export function App({ mode, services }: AppProps) {
     ),
     settings: (
       <>
-        <SettingsView getEngineVersion={services.engineVersion} getHealth={services.getHealth} />
+        <SettingsView getEngineVersion={services.engineVersion} getHealth={services.getHealth} getOfflineStatus={services.offlineStatus} />
+        <PreferencesSection
+          preferences={preferences}
+          onChange={(next) => {
+            setPreferences(next);
+            services.savePreferences?.(next);
+          }}
+        />
+        {services.exportMyData && services.deleteMyData && (
+          <MyDataSection exportData={services.exportMyData} deleteData={services.deleteMyData} download={services.download ?? downloadJson} />
+        )}
         <AccountSection
           user={user}
           signOut={services.auth ? () => services.auth?.signOut() ?? Promise.resolve() : undefined}

@@ -1,6 +1,5 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { FluentProvider } from '@fluentui/react-components';
 import { App, type Services } from './App.tsx';
 import { createProxyClient } from './api/proxy.ts';
 import { createEngineClient } from './engine/client.ts';
@@ -9,8 +8,20 @@ import { detectHost, officeThemeIsDark } from './office/host.ts';
 import { insertAtSelection, restoreSnapshot } from './office/write.ts';
 import { openDialogForMessage } from './office/dialog.ts';
 import type { AuthService } from './auth/auth.ts';
-import { loadSettings, saveSettings } from './settings.ts';
-import { pickTheme } from './theme.ts';
+import { DEFAULT_PREFERENCES, loadSettings, saveSettings } from './settings.ts';
+import { ThemedPane } from './ThemedPane.tsx';
+import { registerServiceWorker, type OfflineStatus } from './offline/register.ts';
+import { MarkFirstRender } from './MarkFirstRender.tsx';
+
+// The service worker waits for the page to finish loading, so precaching
+// never competes with the first render for bandwidth. Development builds
+// (Vite's dev server) have no precache list, so no worker.
+const offlineStatus: Promise<OfflineStatus> = import.meta.env.PROD
+  ? new Promise<void>((resolve) => {
+      if (document.readyState === 'complete') resolve();
+      else window.addEventListener('load', () => { resolve(); }, { once: true });
+    }).then(() => registerServiceWorker())
+  : Promise.resolve({ status: 'disabled' });
 
 const mode = await detectHost();
 const engine = createEngineClient();
@@ -43,24 +54,32 @@ const services: Services = {
     return { address: snapshot.address, undo: () => restoreSnapshot(snapshot) };
   },
   requiresSignIn: () => proxy.requiresSignIn(),
+  offlineStatus: () => offlineStatus,
+  preferences: settings.preferences ?? DEFAULT_PREFERENCES,
+  // Re-read before writing, so saving one setting never undoes another saved since start-up.
+  savePreferences: (preferences) => {
+    saveSettings({ ...loadSettings(), preferences });
+  },
+  exportMyData: () => proxy.exportMyData(),
+  deleteMyData: () => proxy.deleteMyData(),
   auth,
   supabase: settings.supabase,
   saveSupabase: (config) => {
-    saveSettings({ ...settings, supabase: config });
+    saveSettings({ ...loadSettings(), supabase: config });
     // Sign-in is built once at start-up; a restart picks up the new project.
     window.location.reload();
   },
 };
 
-const theme = pickTheme(officeThemeIsDark(), window.matchMedia('(prefers-color-scheme: dark)').matches);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <FluentProvider theme={theme}>
+    <ThemedPane officeIsDark={officeThemeIsDark()} colourScheme={window.matchMedia('(prefers-color-scheme: dark)')}>
       <App mode={mode} services={services} />
-    </FluentProvider>
+      <MarkFirstRender />
+    </ThemedPane>
   </StrictMode>,
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SETTINGS_KEY, checkSupabaseUrl, loadSettings, saveSettings } from './settings.ts';
+import { DEFAULT_PREFERENCES, SETTINGS_KEY, checkSupabaseUrl, loadSettings, preferencesOf, saveSettings } from './settings.ts';
 
 function memory() {
   const map = new Map<string, string>();
@@ -29,5 +29,17 @@ describe('settings', () => {
     expect(checkSupabaseUrl('http://abcd.supabase.co')).toMatch(/https/);
     expect(checkSupabaseUrl('https://abcd.supabase.co/rest/v1')).toMatch(/without a path/);
     expect(checkSupabaseUrl('abcd')).toMatch(/full project URL/);
+  });
+
+  it('keeps masking defaults and locale hints next to the sign-in project', () => {
+    const storage = memory();
+    const preferences = { masking: 'label', dateOrder: 'dmy', numberLocale: '1.234,56' } as const;
+    saveSettings({ preferences, supabase: { supabaseUrl: 'https://abcd.supabase.co', anonKey: 'anon' } }, storage);
+    expect(loadSettings(storage)).toEqual({ preferences, supabase: { supabaseUrl: 'https://abcd.supabase.co', anonKey: 'anon' } });
+  });
+
+  it('replaces unknown preference values by the defaults, field by field', () => {
+    expect(preferencesOf({ masking: 'shred', dateOrder: 'mdy', numberLocale: 42 })).toEqual({ ...DEFAULT_PREFERENCES, dateOrder: 'mdy' });
+    expect(preferencesOf('nonsense')).toEqual(DEFAULT_PREFERENCES);
   });
 });

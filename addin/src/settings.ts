@@ -4,7 +4,41 @@ import type { AuthConfig } from './auth/auth.ts';
 
 export const SETTINGS_KEY = 'ledgerlight.settings.v1';
 
+/** How detected personal data is masked unless the user picks otherwise per column. */
+export const MASKING_DEFAULTS = ['pseudonym', 'label', 'partial', 'hash', 'redact'] as const;
+export type MaskingDefault = (typeof MASKING_DEFAULTS)[number];
+
+/** Hints for reading ambiguous cells; `auto` lets the engine decide from the data. */
+export const DATE_ORDERS = ['auto', 'dmy', 'mdy'] as const;
+export type DateOrderHint = (typeof DATE_ORDERS)[number];
+export const NUMBER_LOCALES = ['auto', '1,234.56', '1.234,56', '1 234,56'] as const;
+export type NumberLocaleHint = (typeof NUMBER_LOCALES)[number];
+
+export interface Preferences {
+  masking: MaskingDefault;
+  dateOrder: DateOrderHint;
+  numberLocale: NumberLocaleHint;
+}
+
+export const DEFAULT_PREFERENCES: Preferences = { masking: 'pseudonym', dateOrder: 'auto', numberLocale: 'auto' };
+
+function oneOf<T extends string>(allowed: readonly T[], value: unknown, fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+/** Stored preferences, each unknown or missing field replaced by its default. */
+export function preferencesOf(value: unknown): Preferences {
+  const raw = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  return {
+    masking: oneOf(MASKING_DEFAULTS, raw.masking, DEFAULT_PREFERENCES.masking),
+    dateOrder: oneOf(DATE_ORDERS, raw.dateOrder, DEFAULT_PREFERENCES.dateOrder),
+    numberLocale: oneOf(NUMBER_LOCALES, raw.numberLocale, DEFAULT_PREFERENCES.numberLocale),
+  };
+}
+
 export interface PaneSettings {
+  /** Masking defaults and locale hints; kept on this machine only. */
+  preferences?: Preferences;
   /**
    * The Supabase project for sign-in. The proxy has no public endpoint for
    * it yet, so the user (or an administrator's deployment) enters it here.
@@ -26,11 +60,14 @@ export function loadSettings(storage: KeyValueStore | undefined = store()): Pane
   try {
     const raw = storage?.getItem(SETTINGS_KEY);
     if (!raw) return {};
-    const parsed = JSON.parse(raw) as { supabase?: { supabaseUrl?: unknown; anonKey?: unknown } };
+    const parsed = JSON.parse(raw) as { supabase?: { supabaseUrl?: unknown; anonKey?: unknown }; preferences?: unknown };
+    const settings: PaneSettings = {};
+    if (parsed.preferences !== undefined) settings.preferences = preferencesOf(parsed.preferences);
     const supabase = parsed.supabase;
     if (supabase && typeof supabase.supabaseUrl === 'string' && typeof supabase.anonKey === 'string' && checkSupabaseUrl(supabase.supabaseUrl) === null) {
-      return { supabase: { supabaseUrl: supabase.supabaseUrl, anonKey: supabase.anonKey } };
+      settings.supabase = { supabaseUrl: supabase.supabaseUrl, anonKey: supabase.anonKey };
     }
+    return settings;
   } catch {
     // Unreadable settings are the same as none.
   }

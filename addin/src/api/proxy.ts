@@ -17,6 +17,7 @@ import {
   type TokenCount,
   type Usage,
 } from './conversations.ts';
+import { deleteMyData, exportMyData, type DeletedData } from './myData.ts';
 import { bad, createTransport, isRecord, ProxyError, type Fetch, type TransportOptions } from './http.ts';
 
 export { ABORTED, BAD_RESPONSE, NETWORK_ERROR, ProxyError } from './http.ts';
@@ -40,6 +41,10 @@ export interface ProxyClient {
   sendMessage(conversationId: string, message: NewMessage, options?: SendOptions): Promise<Answer>;
   countTokens(text: string, signal?: AbortSignal): Promise<TokenCount>;
   getUsage(): Promise<Usage>;
+  /** Everything stored about the caller (GET /api/v1/me/export). */
+  exportMyData(): Promise<Record<string, unknown>>;
+  /** Deletes the caller's saved sheets and conversations. */
+  deleteMyData(): Promise<DeletedData>;
 }
 
 export function createProxyClient(options: TransportOptions = {}): ProxyClient {
@@ -72,6 +77,8 @@ export function createProxyClient(options: TransportOptions = {}): ProxyClient {
     sendMessage: (id, message, sendOptions) => sendMessage(transport, id, message, sendOptions),
     countTokens: (text, signal) => countTokens(transport, text, signal),
     getUsage: () => getUsage(transport),
+    exportMyData: () => exportMyData(transport),
+    deleteMyData: () => deleteMyData(transport),
   };
 }
 

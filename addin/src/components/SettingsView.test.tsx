@@ -29,4 +29,15 @@ describe('SettingsView', () => {
     expect(screen.queryByTestId('error-message')).not.toBeInTheDocument();
     expect(getHealth).toHaveBeenCalledTimes(2);
   });
+
+  it('says whether the pane can open offline', async () => {
+    renderWithFluent(
+      <SettingsView
+        getEngineVersion={() => Promise.resolve('0.1.0')}
+        getHealth={() => Promise.resolve({ status: 'ok', version: '0.2.0' })}
+        getOfflineStatus={() => Promise.resolve({ status: 'failed', message: 'The operation is insecure.' })}
+      />,
+    );
+    expect(await screen.findByTestId('offline-status')).toHaveTextContent('not available: The operation is insecure.');
+  });
 });

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Button, Spinner, makeStyles, tokens } from '@fluentui/react-components';
 import { ArrowClockwiseRegular } from '@fluentui/react-icons';
 import type { Health } from '../api/proxy.ts';
+import type { OfflineStatus } from '../offline/register.ts';
 import { Notice } from './Notice.tsx';
 import { useLoad, type LoadState } from './useLoad.ts';
 
@@ -15,6 +16,23 @@ const useStyles = makeStyles({
 export interface SettingsViewProps {
   getEngineVersion: () => Promise<string>;
   getHealth: () => Promise<Health>;
+  /** Whether the pane can open without network (the service worker). */
+  getOfflineStatus?: () => Promise<OfflineStatus>;
+}
+
+const NO_OFFLINE_STATUS = (): Promise<OfflineStatus> => Promise.resolve({ status: 'unsupported' });
+
+function describeOffline(status: OfflineStatus): string {
+  switch (status.status) {
+    case 'ready':
+      return 'on: the pane opens without network after its first visit';
+    case 'unsupported':
+      return 'not available in this browser';
+    case 'disabled':
+      return 'off in development builds';
+    case 'failed':
+      return `not available: ${status.message}`;
+  }
 }
 
 function Outcome<T>({ state, render, testId }: { state: LoadState<T>; render: (value: T) => ReactNode; testId: string }) {
@@ -24,10 +42,11 @@ function Outcome<T>({ state, render, testId }: { state: LoadState<T>; render: (v
 }
 
 /** What is running: the engine inside the pane, and the server behind it. */
-export function SettingsView({ getEngineVersion, getHealth }: SettingsViewProps) {
+export function SettingsView({ getEngineVersion, getHealth, getOfflineStatus = NO_OFFLINE_STATUS }: SettingsViewProps) {
   const styles = useStyles();
   const engine = useLoad(getEngineVersion);
   const server = useLoad(getHealth);
+  const offline = useLoad(getOfflineStatus);
 
   return (
     <div className={styles.view}>
@@ -39,6 +58,10 @@ export function SettingsView({ getEngineVersion, getHealth }: SettingsViewProps)
         <dt className={styles.term}>Server</dt>
         <dd className={styles.value}>
           <Outcome state={server.state} testId="server-health" render={(health) => `${health.status}, version ${health.version}`} />
+        </dd>
+        <dt className={styles.term}>Offline use</dt>
+        <dd className={styles.value}>
+          <Outcome state={offline.state} testId="offline-status" render={describeOffline} />
         </dd>
       </dl>
       <div>

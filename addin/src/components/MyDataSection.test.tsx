@@ -1,0 +1,54 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { ProxyError } from '../api/http.ts';
+import type { DeletedData } from '../api/myData.ts';
+import { renderWithFluent } from '../test/render.tsx';
+import { MyDataSection } from './MyDataSection.tsx';
+
+function setup(overrides: { exportData?: () => Promise<Record<string, unknown>>; deleteData?: () => Promise<DeletedData> } = {}) {
+  const exportData = vi.fn(overrides.exportData ?? (() => Promise.resolve({ profile: { id: 'u' } })));
+  const deleteData = vi.fn(overrides.deleteData ?? (() => Promise.resolve({ sheets: 1, conversations: 3 })));
+  const download = vi.fn<(fileName: string, value: unknown) => void>();
+  renderWithFluent(<MyDataSection exportData={exportData} deleteData={deleteData} download={download} />);
+  return { exportData, deleteData, download, user: userEvent.setup() };
+}
+
+describe('MyDataSection', () => {
+  it('downloads the export as JSON', async () => {
+    const { download, user } = setup();
+    await user.click(screen.getByRole('button', { name: 'Export my data' }));
+    expect(await screen.findByTestId('my-data-done')).toHaveTextContent('downloaded as ledgerlight-export.json');
+    expect(download).toHaveBeenCalledWith('ledgerlight-export.json', { profile: { id: 'u' } });
+  });
+
+  it('deletes nothing until the user confirms', async () => {
+    const { deleteData, user } = setup();
+    await user.click(screen.getByRole('button', { name: 'Delete my data' }));
+    expect(await screen.findByRole('dialog')).toHaveTextContent('Delete your data?');
+    await user.click(await screen.findByRole('button', { name: 'Cancel' }));
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    });
+    expect(deleteData).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: 'Delete my data' }));
+    await user.click(await screen.findByRole('button', { name: 'Delete everything' }));
+    expect(await screen.findByTestId('my-data-done')).toHaveTextContent('Deleted 1 saved sheet and 3 conversations.');
+    expect(deleteData).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows why an export or a deletion failed', async () => {
+    const { user } = setup({
+      exportData: () => Promise.reject(new ProxyError(401, 'unauthorized', 'Sign in to export your data.')),
+      deleteData: () => Promise.reject(new ProxyError(0, 'network_error', 'Could not reach the Ledgerlight server.')),
+    });
+    await user.click(screen.getByRole('button', { name: 'Export my data' }));
+    expect(await screen.findByTestId('error-message')).toHaveTextContent('Sign in to export your data.');
+    await user.click(screen.getByRole('button', { name: 'Delete my data' }));
+    await user.click(await screen.findByRole('button', { name: 'Delete everything' }));
+    await waitFor(() => {
+      expect(screen.getByTestId('error-message')).toHaveTextContent('Could not reach the Ledgerlight server.');
+    });
+  });
+});
