@@ -12,6 +12,7 @@
 //! gives the same result.
 
 mod auto;
+mod job;
 mod missing;
 mod standardize;
 
@@ -27,6 +28,7 @@ use crate::table::{Cell, Table};
 
 pub use crate::infer::Analyses;
 pub use auto::{suggest_recipe, suggest_recipe_with};
+pub use job::{Job, Progress, check_recipe, step_label};
 pub use missing::FillStrategy;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -492,7 +494,7 @@ pub fn cell_json(cell: &Cell) -> serde_json::Value {
 
 /// A cell serialized as [`cell_json`] writes it, without building a
 /// `serde_json::Value` (nor copying its text) on the way.
-struct CellOut<'a>(&'a Cell);
+pub struct CellOut<'a>(pub &'a Cell);
 
 impl Serialize for CellOut<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -267,6 +267,44 @@ mod properties {
         }
 
         #[test]
+        fn a_job_step_by_step_gives_what_apply_gives(table in table(), back in 0usize..4) {
+            let mut recipe = suggest_recipe(&table);
+            if let Some(name) = table.columns().first().map(|c| c.name.clone()) {
+                recipe.steps.push(Step::Duplicates { keys: None, threshold: 0.8, action: DuplicateAction::KeepFirst });
+                recipe.steps.push(Step::FillMissing {
+                    column: name,
+                    strategy: FillStrategy::Backward,
+                    value: None,
+                    order_by: None,
+                });
+            }
+            let expected = apply(&table, &recipe).unwrap();
+
+            let mut job = Job::new(table.clone(), recipe.clone()).unwrap();
+            let total = recipe.steps.len();
+            while !job.is_done() {
+                let progress = job.advance().unwrap();
+                prop_assert_eq!(progress.steps_total, total);
+                prop_assert_eq!(progress.step, Some(step_label(&recipe.steps[progress.steps_done - 1])));
+            }
+            // Taking steps back and running them again changes nothing.
+            for _ in 0..back.min(total) {
+                prop_assert!(job.undo_last_step());
+            }
+            prop_assert_eq!(job.progress().steps_done, total - back.min(total));
+            let finished = job.finish().unwrap();
+            prop_assert_eq!(&finished, &expected);
+            prop_assert_eq!(undo_all(&finished), table.clone());
+
+            // Cancelled half way, the table is what it was.
+            let mut job = Job::new(table.clone(), recipe.clone()).unwrap();
+            for _ in 0..total / 2 {
+                job.advance().unwrap();
+            }
+            prop_assert_eq!(job.cancel(), table);
+        }
+
+        #[test]
         fn recipes_are_deterministic(table in table()) {
             let recipe = suggest_recipe(&table);
             prop_assert_eq!(&suggest_recipe(&table.clone()), &recipe);
@@ -336,4 +374,58 @@ fn streamed_report_without_changes_or_with_removed_rows_is_the_report() {
         let built = serde_json::to_string_pretty(&report(&applied, &recipe, &table)).unwrap();
         assert_eq!(String::from_utf8(streamed).unwrap(), built, "{json}");
     }
+}
+
+#[test]
+fn a_job_refuses_a_recipe_naming_a_missing_column_before_any_step() {
+    let table = messy();
+    let mut recipe = suggest_recipe(&table);
+    recipe.steps.push(Step::MergeVariants {
+        column: "Nope".into(),
+        threshold: 0.8,
+    });
+    let error = Job::new(table.clone(), recipe.clone()).unwrap_err();
+    assert!(
+        error.to_string().contains(&format!(
+            "recipe step {}: the table has no column named \"Nope\"",
+            recipe.steps.len()
+        )),
+        "{error}"
+    );
+    let last = recipe.steps.len() - 1;
+    recipe.steps[last] = Step::Duplicates {
+        keys: None,
+        threshold: 1.5,
+        action: DuplicateAction::Flag,
+    };
+    assert!(Job::new(table, recipe).is_err());
+}
+
+#[test]
+fn a_job_reports_progress_and_an_empty_recipe_is_done_at_once() {
+    let table = messy();
+    let recipe = suggest_recipe(&table);
+    let mut job = Job::new(table.clone(), recipe.clone()).unwrap();
+    assert_eq!(
+        job.progress(),
+        Progress {
+            done: false,
+            steps_done: 0,
+            steps_total: recipe.steps.len(),
+            step: None
+        }
+    );
+    let first = job.advance().unwrap();
+    assert_eq!(first.step.as_deref(), Some("standardize Customer"));
+    assert_eq!(first.steps_done, 1);
+    let empty = Job::new(
+        table.clone(),
+        Recipe {
+            version: 1,
+            steps: vec![],
+        },
+    )
+    .unwrap();
+    assert!(empty.is_done());
+    assert_eq!(empty.finish().unwrap().table, table);
 }

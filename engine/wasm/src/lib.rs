@@ -11,6 +11,7 @@
 //! and the chat's preview payload).
 #![cfg(target_arch = "wasm32")]
 
+pub mod clean;
 mod mask;
 mod profile;
 mod tokens;

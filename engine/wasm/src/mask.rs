@@ -16,7 +16,7 @@ use engine::{Cell, Table};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::profile::range_to_table;
+use crate::profile::{range_rows, range_to_table, took_header};
 use crate::tokens::SheetContextOptions;
 use crate::{from_js_json, price_table, to_js, to_js_error};
 
@@ -150,20 +150,6 @@ impl<'a> Utf16Offsets<'a> {
         }
         self.code_units
     }
-}
-
-/// Whether `Table::from_rows` took the range's first row as the header: it
-/// then has one data row fewer than the range has rows.
-fn took_header(range_rows: usize, table: &Table) -> bool {
-    range_rows > 0 && table.row_count() + 1 == range_rows
-}
-
-/// How many rows an Office.js range has, read before it is converted.
-fn range_rows(range: &JsValue) -> usize {
-    js_sys::Reflect::get(range, &JsValue::from_str("values"))
-        .ok()
-        .filter(|values| values.is_array())
-        .map_or(0, |values| js_sys::Array::from(&values).length() as usize)
 }
 
 /// A workbook's masking state: its policy, its key and its pseudonym vault.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use engine::{OfficeRange, OfficeValue, ReadOptions};
+use engine::{OfficeRange, OfficeValue, ReadOptions, Table};
 use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -144,4 +144,18 @@ impl Engine {
         let table = range_to_table(range, self.max_cells())?;
         to_js(&engine::profile_table(&table))
     }
+}
+
+/// Whether `Table::from_rows` took the range's first row as the header: it
+/// then has one data row fewer than the range has rows.
+pub(crate) fn took_header(range_rows: usize, table: &Table) -> bool {
+    range_rows > 0 && table.row_count() + 1 == range_rows
+}
+
+/// How many rows an Office.js range has, read before it is converted.
+pub(crate) fn range_rows(range: &JsValue) -> usize {
+    js_sys::Reflect::get(range, &JsValue::from_str("values"))
+        .ok()
+        .filter(|values| values.is_array())
+        .map_or(0, |values| js_sys::Array::from(&values).length() as usize)
 }

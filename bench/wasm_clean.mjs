@@ -1,0 +1,191 @@
+// Times cleaning through the wasm API in Node, as the task pane's Web
+// Worker drives it (`Cleaner`, `CleanJob`: see engine/wasm/src/clean.rs),
+// then, when XLCLEAN names the binary, the native `xlclean` doing the same
+// jobs on the same CSV, in the same run.
+//
+//   python3 bench/gen_data.py 100000 /tmp/bench/finance-100000.csv   # 1M cells
+//   cargo build -p engine-wasm --target wasm32-unknown-unknown --profile wasm-release
+//   wasm-bindgen --target web --out-dir /tmp/bench/pkg --out-name engine_wasm \
+//     $CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/engine_wasm.wasm
+//   cargo build --release -p engine --bin xlclean
+//   XLCLEAN=$CARGO_TARGET_DIR/release/xlclean \
+//     node bench/wasm_clean.mjs /tmp/bench/finance-100000.csv [RUNS] [PKG_DIR]
+//
+// PKG_DIR: wasm-bindgen output (default addin/src/engine/pkg, which
+// scripts/build-wasm.sh writes). RUNS: default 3; each line shows the
+// fastest run. Only Node's standard library.
+//
+// The jobs, wasm | native:
+//   read + profile:        Cleaner.fromFile + profile()   | xlclean profile
+//   read + auto clean:     fromFile + suggest() + start() + step() per
+//                          recipe step + finish() (values, number formats
+//                          and the whole cell diff as JavaScript objects)
+//                          + toCsv()                      | xlclean clean --auto --report
+//   read + duplicates:     fromFile + a one-step duplicates recipe
+//                                                         | xlclean duplicates
+// Also the selection path: a range as Office.js gives it (`new Cleaner`).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+const [dataPath, runsArg, pkgArg] = process.argv.slice(2);
+if (!dataPath) {
+  console.error('usage: node bench/wasm_clean.mjs DATA.csv [RUNS] [PKG_DIR]');
+  process.exit(2);
+}
+const runs = Number(runsArg ?? 3);
+const pkgDir = resolve(pkgArg ?? new URL('../addin/src/engine/pkg', import.meta.url).pathname);
+const pkg = await import(pathToFileURL(`${pkgDir}/engine_wasm.js`).href);
+pkg.initSync({ module: readFileSync(`${pkgDir}/engine_wasm_bg.wasm`) });
+
+const bytes = readFileSync(dataPath);
+const name = basename(dataPath);
+
+/** Wall and CPU seconds (user + system, this process) of `work()`. */
+function timed(work) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = work();
+  const { user, system } = process.cpuUsage(cpu);
+  return { result, wall: (performance.now() - started) / 1000, cpu: (user + system) / 1e6 };
+}
+
+const best = new Map();
+function record(job, { wall, cpu }, note = '') {
+  const seen = best.get(job);
+  best.set(job, {
+    wall: Math.min(wall, seen?.wall ?? Infinity),
+    cpu: Math.min(cpu, seen?.cpu ?? Infinity),
+    note: note || seen?.note || '',
+  });
+}
+
+function autoClean(cleaner) {
+  const job = cleaner.start(cleaner.suggest());
+  let steps = 0;
+  while (!job.step().done) steps++;
+  const result = job.finish();
+  job.free();
+  const csv = cleaner.toCsv();
+  return { steps: steps + 1, changes: result.diff.length, csvBytes: csv.length, rows: result.values.length };
+}
+
+const duplicatesOnly = { version: 1, steps: [{ op: 'duplicates', threshold: 0.8, action: 'flag' }] };
+
+for (let run = 1; run <= runs; run++) {
+  record('wasm read (fromFile)', timed(() => pkg.Cleaner.fromFile(bytes, name, null).free()));
+  record(
+    'wasm read + profile',
+    timed(() => {
+      const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
+      cleaner.profile();
+      cleaner.free();
+    }),
+  );
+  const clean = timed(() => {
+    const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
+    const out = autoClean(cleaner);
+    cleaner.free();
+    return out;
+  });
+  record(
+    'wasm read + auto clean',
+    clean,
+    `${clean.result.steps} steps, ${clean.result.changes} changed cells, ${clean.result.csvBytes} CSV bytes`,
+  );
+  const dup = timed(() => {
+    const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
+    const result = cleaner.start(duplicatesOnly).finish();
+    cleaner.free();
+    return result.summary.findings.length;
+  });
+  record('wasm read + duplicates', dup, `${dup.result} duplicate rows`);
+}
+
+// Where the auto clean's time goes: the longest step, and how long the
+// result takes to cross into JavaScript (values, formats, the whole diff).
+for (let run = 1; run <= runs; run++) {
+  const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
+  record('  phase: suggest()', timed(() => cleaner.suggest()));
+  const job = cleaner.start(cleaner.suggest());
+  let slowest = { wall: 0, cpu: 0 };
+  let slowestName = '';
+  for (let done = false; !done; ) {
+    const step = timed(() => job.step());
+    done = step.result.done;
+    if (step.wall > slowest.wall) { slowest = step; slowestName = step.result.step; }
+  }
+  record('  phase: slowest step()', slowest, slowestName);
+  record('  phase: finish() (result to JS)', timed(() => job.finish()));
+  record('  phase: toCsv()', timed(() => cleaner.toCsv()));
+  job.free();
+  cleaner.free();
+}
+
+// The selection path: what Excel hands over (plain numbers as numbers).
+const text = bytes.toString('utf8');
+const plainNumber = /^-?\d+(\.\d+)?$/;
+const values = parseCsv(text).map((row) => row.map((c) => (plainNumber.test(c) ? Number(c) : c)));
+for (let run = 1; run <= runs; run++) {
+  const range = timed(() => {
+    const cleaner = new pkg.Cleaner({ values, hasHeader: true }, null);
+    const out = autoClean(cleaner);
+    cleaner.free();
+    return out;
+  });
+  record('wasm range + auto clean', range, `${range.result.changes} changed cells`);
+}
+
+const xlclean = process.env.XLCLEAN;
+const scratch = mkdtempSync(join(tmpdir(), 'wasm-clean-'));
+function native(job, args) {
+  const started = performance.now();
+  const done = spawnSync('/usr/bin/time', ['-f', '%U %S', xlclean, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = (performance.now() - started) / 1000;
+  if (done.status !== 0) throw new Error(`xlclean ${args[0]} failed: ${done.stderr}`);
+  const [user, system] = done.stderr.trim().split('\n').pop().split(' ').map(Number);
+  record(job, { wall, cpu: user + system });
+}
+for (let run = 1; xlclean && run <= runs; run++) {
+  native('native xlclean profile', ['profile', dataPath]);
+  native('native xlclean clean --auto --report', [
+    'clean', dataPath, '--auto', '--out', join(scratch, 'clean.csv'), '--report', join(scratch, 'report.json'),
+  ]);
+  native('native xlclean duplicates', ['duplicates', dataPath]);
+}
+rmSync(scratch, { recursive: true, force: true });
+
+console.log(`${dataPath}: ${values.length - 1} data rows, ${bytes.length} bytes; best of ${runs} runs`);
+console.log(`${'job'.padEnd(40)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)}`);
+for (const [job, { wall, cpu, note }] of best) {
+  console.log(`${job.padEnd(40)} ${wall.toFixed(2).padStart(8)} ${cpu.toFixed(2).padStart(8)}  ${note}`);
+}
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
+function parseCsv(input) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (quoted) {
+      if (c === '"' && input[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && input[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  return rows;
+}
