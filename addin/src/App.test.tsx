@@ -41,12 +41,12 @@ describe('App', () => {
     expect(screen.getByRole('button', { name: 'Choose a file' })).toBeVisible();
   });
 
-  it('switches panels and keeps the honest placeholder for masking', async () => {
+  it('switches panels and says so when masking has no engine', async () => {
     renderWithFluent(<App mode="excel" services={services()} />);
     const user = userEvent.setup();
 
     await user.click(screen.getByRole('tab', { name: 'Preview & Mask' }));
-    expect(screen.getByText('Masking and preview of exactly what leaves Excel arrive in a later release.')).toBeVisible();
+    expect(screen.getByText('Masking is not available: the engine did not start.')).toBeVisible();
     expect(screen.queryByRole('button', { name: 'Profile selection' })).not.toBeInTheDocument();
 
     await user.click(screen.getByRole('tab', { name: 'Settings' }));

@@ -1,14 +1,15 @@
-import { useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { Tab, TabList, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { Health } from './api/proxy.ts';
 import type { TokenCount, Usage } from './api/conversations.ts';
-import type { FileProfile, OfficeRange, TableProfile } from './engine/types.ts';
+import type { ChatWindow, FileProfile, MaskPolicy, OfficeRange, PriceTable, TableProfile, WindowInput } from './engine/types.ts';
 import type { Selection } from './office/excel.ts';
 import type { HostMode } from './office/host.ts';
 import { ChatView, type ChatApi, type InsertedTable, type TokenEstimateSlot } from './components/chat/ChatView.tsx';
 import type { SheetCells } from './components/chat/tableValues.ts';
 import { CleanView } from './components/CleanView.tsx';
-import { PreviewView } from './components/PreviewView.tsx';
+import { PreviewView, type ConfirmedContext, type MaskingApi } from './components/PreviewView.tsx';
+import { LocalTokenEstimate } from './components/chat/LocalTokenEstimate.tsx';
 import { SettingsView } from './components/SettingsView.tsx';
 import { AccountSection } from './components/auth/AccountSection.tsx';
 import { ChatGate } from './components/auth/ChatGate.tsx';
@@ -34,8 +35,21 @@ export interface Services {
   /** Only inside Excel. */
   insertTable?: (cells: SheetCells) => Promise<InsertedTable>;
   insertFormula?: (formula: string) => Promise<InsertedTable>;
-  /** The engine's local token estimate, once wired in. */
+  /** A token estimate to show instead of the engine's local one (tests). */
   tokenEstimate?: TokenEstimateSlot;
+  /** The engine's chat window for the proxy's model: the local token and cost estimate. */
+  buildWindow?: (input: WindowInput) => Promise<ChatWindow>;
+  /** Masking (Preview & Mask tab): the engine's masker for a workbook, with its vault kept on this machine. */
+  masking?: {
+    open: (workbook: string, policy: MaskPolicy) => Promise<MaskingApi>;
+    readFileRange: (file: File) => Promise<OfficeRange>;
+    workbookName: () => string;
+    priceTable: () => Promise<PriceTable>;
+    /** The proxy's model, to price the preview for it. */
+    chatModel: () => Promise<string>;
+    /** Restores the open workbook's pseudonyms in an answer. */
+    unmask: (text: string) => Promise<string>;
+  };
   /** False when the proxy serves one local user without sign-in. */
   requiresSignIn: () => Promise<boolean>;
   /** Sign-in, or null while no Supabase project is configured. */
@@ -89,6 +103,46 @@ export function App({ mode, services }: AppProps) {
   const [preferences, setPreferences] = useState<Preferences>(services.preferences ?? DEFAULT_PREFERENCES);
   const session = useAuthUser(services.auth);
   const user = services.auth && session.status === 'ready' ? session.user : undefined;
+  // The payload the user confirmed on Preview & Mask: the only sheet data the chat sends.
+  const [confirmed, setConfirmed] = useState<ConfirmedContext | null>(null);
+  const [chatModel, setChatModel] = useState<string | null>(null);
+  const masking = services.masking;
+  const readSelection = services.readSelection;
+  useEffect(() => {
+    let current = true;
+    // Without the proxy's model the preview is priced for the engine's default one.
+    masking?.chatModel().then(
+      (model) => {
+        if (current) setChatModel(model);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [masking]);
+  const savePreferences = (next: Preferences) => {
+    setPreferences(next);
+    services.savePreferences?.(next);
+  };
+  const getSheetContext = useCallback(async (): Promise<string | undefined> => {
+    if (!confirmed) return undefined;
+    if (mode === 'excel') {
+      // A different selection than the one previewed voids the confirmation.
+      const now = await readSelection();
+      if (JSON.stringify(now.values) !== JSON.stringify(confirmed.range.values)) {
+        setConfirmed(null);
+        throw new Error('The selection changed since you confirmed its preview, so nothing was sent. Preview it again on the Preview & Mask tab.');
+      }
+    }
+    return confirmed.payload;
+  }, [confirmed, mode, readSelection]);
+  const buildWindow = services.buildWindow;
+  const tokenEstimate: TokenEstimateSlot | undefined =
+    services.tokenEstimate ??
+    (buildWindow
+      ? (draft, history) => <LocalTokenEstimate draft={draft} history={history} sheetContext={confirmed?.payload ?? null} buildWindow={buildWindow} />
+      : undefined);
 
   const panels: Record<TabValue, ReactNode> = {
     clean: (
@@ -99,7 +153,23 @@ export function App({ mode, services }: AppProps) {
         readSelection={services.readSelection}
       />
     ),
-    preview: <PreviewView />,
+    preview: masking ? (
+      <PreviewView
+        mode={mode}
+        readSelection={readSelection}
+        readFileRange={masking.readFileRange}
+        workbookName={masking.workbookName}
+        openMasking={masking.open}
+        priceTable={masking.priceTable}
+        model={chatModel}
+        preferences={preferences}
+        onPreferencesChange={savePreferences}
+        confirmed={confirmed}
+        onConfirmedChange={setConfirmed}
+      />
+    ) : (
+      <Text>Masking is not available: the engine did not start.</Text>
+    ),
     chat: (
       <ChatGate requiresSignIn={services.requiresSignIn} auth={services.auth} microsoftAvailable={mode === 'excel'}>
         {(userId) => (
@@ -111,7 +181,9 @@ export function App({ mode, services }: AppProps) {
             getUsage={services.getUsage}
             insertTable={mode === 'excel' ? services.insertTable : undefined}
             insertFormula={mode === 'excel' ? services.insertFormula : undefined}
-            tokenEstimate={services.tokenEstimate}
+            tokenEstimate={tokenEstimate}
+            getSheetContext={confirmed ? getSheetContext : undefined}
+            unmask={masking?.unmask}
           />
         )}
       </ChatGate>
@@ -121,10 +193,7 @@ export function App({ mode, services }: AppProps) {
         <SettingsView getEngineVersion={services.engineVersion} getHealth={services.getHealth} getOfflineStatus={services.offlineStatus} />
         <PreferencesSection
           preferences={preferences}
-          onChange={(next) => {
-            setPreferences(next);
-            services.savePreferences?.(next);
-          }}
+          onChange={savePreferences}
         />
         {services.exportMyData && services.deleteMyData && (
           <MyDataSection exportData={services.exportMyData} deleteData={services.deleteMyData} download={services.download ?? downloadJson} />

@@ -4,7 +4,9 @@ import { App, type Services } from './App.tsx';
 import { createProxyClient } from './api/proxy.ts';
 import { createEngineClient } from './engine/client.ts';
 import { readSelection } from './office/excel.ts';
-import { detectHost, officeThemeIsDark } from './office/host.ts';
+import { detectHost, officeThemeIsDark, workbookName } from './office/host.ts';
+import { MaskingSession, policyOf } from './engine/masking.ts';
+import type { MaskPolicy } from './engine/types.ts';
 import { insertAtSelection, restoreSnapshot } from './office/write.ts';
 import { openDialogForMessage } from './office/dialog.ts';
 import type { AuthService } from './auth/auth.ts';
@@ -35,6 +37,19 @@ async function startAuth(): Promise<AuthService | null> {
 const auth = await startAuth();
 const proxy = createProxyClient({ getAccessToken: () => (auth ? auth.getAccessToken() : Promise.resolve(null)) });
 
+// The proxy's model, asked once: the local estimate counts and prices for it.
+let chatModel: Promise<string> | undefined;
+const proxyModel = () => {
+  chatModel ??= proxy.getChatModel().catch(async () => (await engine.priceTable()).models[0]?.model ?? '');
+  return chatModel;
+};
+// The worker holds one masker: the workbook last opened on Preview & Mask.
+let masking: Promise<MaskingSession> | undefined;
+const openMasking = (workbook: string, policy: MaskPolicy) => {
+  masking = MaskingSession.open(engine, localStorage, workbook, policy);
+  return masking;
+};
+
 const services: Services = {
   profileFile: (file, sheet) => engine.profileFile(file, sheet),
   profileRange: (range) => engine.profileRange(range),
@@ -44,6 +59,22 @@ const services: Services = {
   chat: proxy,
   countTokens: (text, signal) => proxy.countTokens(text, signal),
   getUsage: () => proxy.getUsage(),
+  buildWindow: async (input) => engine.buildWindow(input, await proxyModel()),
+  masking: {
+    open: openMasking,
+    readFileRange: (file) => engine.readFileRange(file),
+    workbookName: () => workbookName(),
+    priceTable: () => engine.priceTable(),
+    chatModel: proxyModel,
+    unmask: async (text) => {
+      // Inside Excel, answers about this workbook can be restored without opening the tab first.
+      if (!masking && mode === 'excel') {
+        const preferences = loadSettings().preferences ?? DEFAULT_PREFERENCES;
+        void openMasking(workbookName(), policyOf(preferences.masking, preferences.columns));
+      }
+      return masking ? (await masking).unmask(text) : text;
+    },
+  },
   insertTable: async ({ values, numberFormat }) => {
     const snapshot = await insertAtSelection(values, numberFormat);
     return { address: snapshot.address, undo: () => restoreSnapshot(snapshot) };

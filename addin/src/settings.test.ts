@@ -43,3 +43,18 @@ describe('settings', () => {
     expect(preferencesOf('nonsense')).toEqual(DEFAULT_PREFERENCES);
   });
 });
+
+describe('per-column masking choices', () => {
+  it('keeps known operators per column and drops unknown ones', () => {
+    expect(preferencesOf({ masking: 'hash', columns: { Email: 'drop', Notes: 'shred', Amount: 'generalize' } })).toEqual({
+      ...DEFAULT_PREFERENCES,
+      masking: 'hash',
+      columns: { Email: 'drop', Amount: 'generalize' },
+    });
+  });
+
+  it('leaves the field out when no choice is usable', () => {
+    expect(preferencesOf({ columns: { Email: 42 } })).toEqual(DEFAULT_PREFERENCES);
+    expect(preferencesOf({ columns: 'drop' })).toEqual(DEFAULT_PREFERENCES);
+  });
+});

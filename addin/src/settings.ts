@@ -14,8 +14,14 @@ export type DateOrderHint = (typeof DATE_ORDERS)[number];
 export const NUMBER_LOCALES = ['auto', '1,234.56', '1.234,56', '1 234,56'] as const;
 export type NumberLocaleHint = (typeof NUMBER_LOCALES)[number];
 
+/** The per-column choices of the Preview & Mask tab (any operator of the policy). */
+export const COLUMN_OPERATORS = ['keep', 'redact', 'label', 'partial', 'hash', 'pseudonym', 'generalize', 'drop'] as const;
+export type ColumnOperator = (typeof COLUMN_OPERATORS)[number];
+
 export interface Preferences {
   masking: MaskingDefault;
+  /** Masking chosen per column name, over `masking`; saved as the user's default policy. */
+  columns?: Record<string, ColumnOperator>;
   dateOrder: DateOrderHint;
   numberLocale: NumberLocaleHint;
 }
@@ -29,11 +35,21 @@ function oneOf<T extends string>(allowed: readonly T[], value: unknown, fallback
 /** Stored preferences, each unknown or missing field replaced by its default. */
 export function preferencesOf(value: unknown): Preferences {
   const raw = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  return {
+  const preferences: Preferences = {
     masking: oneOf(MASKING_DEFAULTS, raw.masking, DEFAULT_PREFERENCES.masking),
     dateOrder: oneOf(DATE_ORDERS, raw.dateOrder, DEFAULT_PREFERENCES.dateOrder),
     numberLocale: oneOf(NUMBER_LOCALES, raw.numberLocale, DEFAULT_PREFERENCES.numberLocale),
   };
+  const columns = columnChoicesOf(raw.columns);
+  if (columns) preferences.columns = columns;
+  return preferences;
+}
+
+/** Stored per-column choices, unknown operators left out; undefined when none is left. */
+function columnChoicesOf(value: unknown): Record<string, ColumnOperator> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entries = Object.entries(value).filter((entry): entry is [string, ColumnOperator] => COLUMN_OPERATORS.includes(entry[1] as ColumnOperator));
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 export interface PaneSettings {

@@ -4,24 +4,13 @@
 // what Chromium really fetches, so the budget cannot miss a file.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { FIRST_LOAD_BUDGET_BYTES, measureFirstLoad } from './bundle-budget.mjs';
-import { ROOT, launchChromium, startProxy } from './support.mjs';
+import { ROOT, usePaneServers } from './support.mjs';
 
 const DIST = path.join(ROOT, 'addin/dist');
 
-let proxy;
-let browser;
-
-before(async () => {
-  proxy = await startProxy();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  assert.equal(await proxy?.stop(), 0, 'the proxy shuts down cleanly on SIGTERM');
-});
+const servers = usePaneServers();
 
 test('JavaScript + wasm at first load stay under 1.5 MB gzipped, sign-in is lazy', () => {
   const { first, lazy, total } = measureFirstLoad(DIST);
@@ -35,7 +24,7 @@ test('JavaScript + wasm at first load stay under 1.5 MB gzipped, sign-in is lazy
 
 test('the budget counts exactly the scripts and wasm Chromium fetches for the first render', async () => {
   const { first } = measureFirstLoad(DIST);
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const context = await servers.browser.newContext({ serviceWorkers: 'block' });
   await context.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
   const page = await context.newPage();
   const fetched = new Set();
@@ -43,7 +32,7 @@ test('the budget counts exactly the scripts and wasm Chromium fetches for the fi
     const url = new URL(request.url());
     if (url.pathname.startsWith('/assets/') && /\.(js|wasm)$/.test(url.pathname)) fetched.add(path.basename(url.pathname));
   });
-  await page.goto(proxy.url, { waitUntil: 'load' });
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
   // The Settings panel asks the engine for its version at mount: the wasm is in by then.
   await page.getByTestId('engine-version').waitFor({ state: 'attached', timeout: 30_000 });
   assert.deepEqual([...fetched].sort(), first.map((file) => file.name).sort());

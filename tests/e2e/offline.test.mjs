@@ -4,22 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { ROOT, launchChromium, startProxy } from './support.mjs';
+import { test } from 'node:test';
+import { ROOT, usePaneServers } from './support.mjs';
 
-let proxy;
-let browser;
-
-before(async () => {
-  proxy = await startProxy();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  // The test stops the proxy itself; this covers a failure before that.
-  if (proxy) await proxy.stop();
-});
+const servers = usePaneServers();
 
 /** Drops `file` on the pane's drop zone, as a user dragging it from the desktop would. */
 async function dropFile(page, filePath, mimeType) {
@@ -33,20 +21,20 @@ async function dropFile(page, filePath, mimeType) {
     },
     { base64: bytes, name: path.basename(filePath), type: mimeType },
   );
-  const zone = page.getByTestId('drop-zone');
+  const zone = page.locator('#panel-clean').getByTestId('drop-zone');
   await zone.dispatchEvent('dragover', { dataTransfer });
   await zone.dispatchEvent('drop', { dataTransfer });
 }
 
 test('after one visit the pane opens and profiles a dropped file with the server down', async () => {
-  const context = await browser.newContext();
+  const context = await servers.browser.newContext();
   // No internet here, as for a user offline: Office.js never loads.
   await context.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
 
-  await page.goto(proxy.url, { waitUntil: 'load' });
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
   // The pane's first render calls the API (health, sign-in check), which must not be cached.
   await page.getByRole('tab', { name: 'Settings' }).click();
   await page.getByTestId('server-health').waitFor({ timeout: 15_000 });
@@ -62,7 +50,7 @@ test('after one visit the pane opens and profiles a dropped file with the server
     }
     return { scope: registration.scope, names, urls };
   });
-  assert.equal(cached.scope, `${proxy.url}/`);
+  assert.equal(cached.scope, `${servers.proxy.url}/`);
   assert.equal(cached.names.length, 1, 'one cache per release');
   assert.ok(cached.urls.includes('/index.html'), 'the page is cached');
   assert.ok(cached.urls.some((url) => /^\/assets\/engine_wasm_bg-[\w-]+\.wasm$/.test(url)), 'the wasm engine is cached');
@@ -70,8 +58,7 @@ test('after one visit the pane opens and profiles a dropped file with the server
   assert.deepEqual(cached.urls.filter((url) => url.startsWith('/api/') || url === '/health'), [], 'API answers are never cached');
 
   // The server goes away entirely: every request to it now fails to connect.
-  assert.equal(await proxy.stop(), 0, 'the proxy shuts down cleanly on SIGTERM');
-  proxy = undefined;
+  assert.equal(await servers.proxy.stop(), 0, 'the proxy shuts down cleanly on SIGTERM');
   const health = await page.evaluate(() => fetch('/health').then(() => 'reached', (error) => `failed: ${error.name}`));
   assert.match(health, /^failed/, 'the API is not answered from a cache');
 

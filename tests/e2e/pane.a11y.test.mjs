@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { KEY, startGemini } from './gemini-standin.mjs';
-import { ROOT, launchChromium, startProxy } from './support.mjs';
+import { test } from 'node:test';
+import { ROOT, usePaneServers } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -16,30 +15,16 @@ const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
 /** Roughly Excel's task pane on a laptop. */
 const TASK_PANE = { width: 360, height: 640 };
 
-let gemini;
-let proxy;
-let browser;
-
-before(async () => {
-  gemini = await startGemini({ pieceDelayMs: 0 });
-  proxy = await startProxy({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: gemini.url, GEMINI_MODEL: 'gemini-flash-latest' });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  assert.equal(await proxy?.stop(), 0, 'the proxy shuts down cleanly on SIGTERM');
-  await gemini?.stop();
-});
+const servers = usePaneServers({ withGemini: true });
 
 async function openPane() {
   // axe is injected as an inline script, which the proxy's CSP (rightly) forbids.
-  const context = await browser.newContext({ viewport: TASK_PANE, bypassCSP: true, reducedMotion: 'reduce', colorScheme: 'light', serviceWorkers: 'block' });
+  const context = await servers.browser.newContext({ viewport: TASK_PANE, bypassCSP: true, reducedMotion: 'reduce', colorScheme: 'light', serviceWorkers: 'block' });
   await context.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(proxy.url, { waitUntil: 'load' });
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
   return { context, page, pageErrors };
 }
 
@@ -84,18 +69,19 @@ test('every tab passes axe-core with no serious or critical violations; screensh
   const { context, page, pageErrors } = await openPane();
 
   // Clean: the invoices fixture profiled.
-  await page.setInputFiles('[data-testid="file-input"]', path.join(ROOT, 'tests/fixtures/invoices.xlsx'));
+  await page.setInputFiles('#panel-clean [data-testid="file-input"]', path.join(ROOT, 'tests/fixtures/invoices.xlsx'));
   await page.getByTestId('profile-table').waitFor({ timeout: 30_000 });
   assert.deepEqual(await seriousViolations(page), [], 'Clean tab');
   await screenshot(page, 'clean');
 
   await showTab(page, 'Preview & Mask');
-  await page.locator('#panel-preview').waitFor();
+  await page.setInputFiles('#panel-preview [data-testid="file-input"]', path.join(ROOT, 'tests/fixtures/invoices.xlsx'));
+  await page.getByTestId('preview-payload').waitFor({ timeout: 30_000 });
   assert.deepEqual(await seriousViolations(page), [], 'Preview & Mask tab');
   await screenshot(page, 'preview');
 
   await showTab(page, 'Chat');
-  gemini.script(['Totals by region:\n\n', '| Region | Total |\n|---|---|\n', '| North | 1,200.50 |\n', '| South | 800 |\n']);
+  servers.gemini.script(['Totals by region:\n\n', '| Region | Total |\n|---|---|\n', '| North | 1,200.50 |\n', '| South | 800 |\n']);
   await page.getByRole('textbox', { name: /Message/ }).fill('What are the totals by region?');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('[data-testid="assistant-message"][data-state="done"]').waitFor({ timeout: 30_000 });

@@ -4,25 +4,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { OUTPUT, ROOT, launchChromium, startProxy } from './support.mjs';
+import { test } from 'node:test';
+import { OUTPUT, ROOT, usePaneServers } from './support.mjs';
 
-let proxy;
-let browser;
-
-before(async () => {
-  proxy = await startProxy();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  const code = await proxy?.stop();
-  assert.equal(code, 0, 'the proxy shuts down cleanly on SIGTERM');
-});
+const servers = usePaneServers();
 
 test('a dropped .xlsx is profiled by the wasm engine in a worker', async () => {
-  const page = await browser.newPage();
+  const page = await servers.browser.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   const workers = [];
@@ -35,8 +23,8 @@ test('a dropped .xlsx is profiled by the wasm engine in a worker', async () => {
   // load, exactly as when the pane is opened in a plain offline browser.
   await page.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
 
-  await page.goto(proxy.url, { waitUntil: 'load' });
-  await page.setInputFiles('[data-testid="file-input"]', path.join(ROOT, 'tests/fixtures/invoices.xlsx'));
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
+  await page.setInputFiles('#panel-clean [data-testid="file-input"]', path.join(ROOT, 'tests/fixtures/invoices.xlsx'));
 
   const table = page.getByTestId('profile-table');
   await table.waitFor({ timeout: 30_000 });
@@ -77,10 +65,10 @@ test('a dropped .xlsx is profiled by the wasm engine in a worker', async () => {
 });
 
 test('an unreadable file shows the engine\'s message to the user', async () => {
-  const page = await browser.newPage();
+  const page = await servers.browser.newPage();
   await page.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
-  await page.goto(proxy.url, { waitUntil: 'load' });
-  await page.setInputFiles('[data-testid="file-input"]', {
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
+  await page.setInputFiles('#panel-clean [data-testid="file-input"]', {
     name: 'broken.xlsx',
     mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     buffer: Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(64)]),
@@ -92,13 +80,13 @@ test('an unreadable file shows the engine\'s message to the user', async () => {
 });
 
 test('the proxy answers health and serves the rendered manifest', async () => {
-  const health = await fetch(`${proxy.url}/health`);
+  const health = await fetch(`${servers.proxy.url}/health`);
   assert.equal(health.status, 200);
   const body = await health.json();
   assert.equal(body.status, 'ok');
   assert.match(body.version, /^\d+\.\d+\.\d+/);
 
-  const manifest = await fetch(`${proxy.url}/manifest.xml`);
+  const manifest = await fetch(`${servers.proxy.url}/manifest.xml`);
   assert.equal(manifest.status, 200);
   assert.match(await manifest.text(), /<Host Name="Workbook"\/>/);
 });

@@ -3,41 +3,26 @@
 // the saved conversations; the masking default survives a reload.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { KEY, startGemini } from './gemini-standin.mjs';
-import { launchChromium, startProxy } from './support.mjs';
+import { test } from 'node:test';
+import { usePaneServers } from './support.mjs';
 
-let gemini;
-let proxy;
-let browser;
-
-before(async () => {
-  gemini = await startGemini({ pieceDelayMs: 0 });
-  proxy = await startProxy({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: gemini.url, GEMINI_MODEL: 'gemini-flash-latest' });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  assert.equal(await proxy?.stop(), 0, 'the proxy shuts down cleanly on SIGTERM');
-  await gemini?.stop();
-});
+const servers = usePaneServers({ withGemini: true });
 
 async function conversationsOnServer() {
-  const response = await fetch(`${proxy.url}/api/v1/conversations`);
+  const response = await fetch(`${servers.proxy.url}/api/v1/conversations`);
   assert.equal(response.status, 200);
   return (await response.json()).items.map((item) => item.title);
 }
 
 test('export downloads the server’s copy; delete asks, then removes the conversations', async () => {
-  const context = await browser.newContext({ acceptDownloads: true, serviceWorkers: 'block' });
+  const context = await servers.browser.newContext({ acceptDownloads: true, serviceWorkers: 'block' });
   await context.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(proxy.url, { waitUntil: 'load' });
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
 
-  gemini.script(['Noted.']);
+  servers.gemini.script(['Noted.']);
   await page.getByRole('tab', { name: 'Chat' }).click();
   await page.getByRole('textbox', { name: /Message/ }).fill('Remember the Q3 invoices');
   await page.getByRole('button', { name: 'Send' }).click();
@@ -68,10 +53,10 @@ test('export downloads the server’s copy; delete asks, then removes the conver
 });
 
 test('the masking default and locale hints are kept on this computer across reloads', async () => {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const context = await servers.browser.newContext({ serviceWorkers: 'block' });
   await context.route('https://appsforoffice.microsoft.com/**', (route) => route.abort());
   const page = await context.newPage();
-  await page.goto(proxy.url, { waitUntil: 'load' });
+  await page.goto(servers.proxy.url, { waitUntil: 'load' });
   await page.getByRole('tab', { name: 'Settings' }).click();
   await page.getByRole('combobox', { name: /Mask personal data by default as/ }).selectOption('hash');
   await page.getByRole('combobox', { name: /Numbers are written like/ }).selectOption('1 234,56');

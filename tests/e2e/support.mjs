@@ -1,11 +1,14 @@
 // Shared pieces of the end-to-end tests: starting the real proxy binary and
 // Debian's Chromium.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { KEY, MODEL, startGemini } from './gemini-standin.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OUTPUT = path.join(ROOT, 'tests/output/e2e');
@@ -55,15 +58,20 @@ export async function startProxy(env = {}) {
       reject(new Error(`proxy exited with ${code}:\n${log}`));
     });
   });
+  // Stopping twice (a test stops it, then the suite's `after`) answers the first exit code.
+  let stopped;
   return {
     url: `http://${address}`,
     log: () => log,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const code = await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-      return code;
+    stop() {
+      stopped ??= (async () => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const code = await exited;
+        rmSync(dataDir, { recursive: true, force: true });
+        return code;
+      })();
+      return stopped;
     },
   };
 }
@@ -81,4 +89,27 @@ export function launchChromium() {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * The servers most suites need, started in `before` and stopped in `after`:
+ * the proxy (with the Gemini stand-in behind it when `withGemini`) and
+ * Chromium. The returned object is filled in once `before` has run. `after`
+ * checks the proxy shuts down cleanly on SIGTERM.
+ */
+export function usePaneServers({ withGemini = false, pieceDelayMs = 0 } = {}) {
+  const servers = { proxy: undefined, browser: undefined, gemini: undefined };
+  before(async () => {
+    if (withGemini) servers.gemini = await startGemini({ pieceDelayMs });
+    const env = servers.gemini ? { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: servers.gemini.url, GEMINI_MODEL: MODEL } : {};
+    servers.proxy = await startProxy(env);
+    servers.browser = await launchChromium();
+  });
+  after(async () => {
+    await servers.browser?.close();
+    const code = await servers.proxy?.stop();
+    await servers.gemini?.stop();
+    assert.equal(code, 0, 'the proxy shuts down cleanly on SIGTERM');
+  });
+  return servers;
 }

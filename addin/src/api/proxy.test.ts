@@ -158,3 +158,16 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
+
+describe('getChatModel', () => {
+  it('reads the model from the public configuration', async () => {
+    const { fetchStub, proxy } = client(() => jsonResponse(200, { version: '0.1.0', auth: { mode: 'local' }, entra_sign_in: false, ai: { configured: true, model: 'gemini-flash-latest' } }));
+    await expect(proxy.getChatModel()).resolves.toBe('gemini-flash-latest');
+    expect(fetchStub).toHaveBeenCalledWith('/api/v1/config', expect.anything());
+  });
+
+  it('refuses a configuration without a model', async () => {
+    const { proxy } = client(() => jsonResponse(200, { ai: { configured: false } }));
+    await expect(proxy.getChatModel()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});

@@ -32,6 +32,8 @@ export interface ProxyClient {
   getHealth(): Promise<Health>;
   /** False when the proxy serves one local user without sign-in. */
   requiresSignIn(): Promise<boolean>;
+  /** The Gemini model the proxy answers with (GET /api/v1/config), to count and price for the same one. */
+  getChatModel(): Promise<string>;
   listConversations(options?: { cursor?: string; limit?: number }): Promise<ConversationPage>;
   createConversation(title?: string): Promise<Conversation>;
   getConversation(id: string): Promise<Conversation>;
@@ -67,6 +69,11 @@ export function createProxyClient(options: TransportOptions = {}): ProxyClient {
         if (thrown instanceof ProxyError && thrown.status === 401) return true;
         throw thrown;
       }
+    },
+    async getChatModel() {
+      const body = await transport.json('/api/v1/config');
+      if (isRecord(body) && isRecord(body.ai) && typeof body.ai.model === 'string') return body.ai.model;
+      throw bad('configuration answer');
     },
     listConversations: (page) => listConversations(transport, page),
     createConversation: (title) => createConversation(transport, title),

@@ -27,10 +27,12 @@ const useStyles = makeStyles({
 export interface FileDropZoneProps {
   onFile: (file: File) => void;
   disabled?: boolean;
+  /** What happens to the file, ending the hint: "profile it" unless given. */
+  purpose?: string;
 }
 
 /** Takes a spreadsheet dropped on it or chosen through the "Choose a file" button. */
-export function FileDropZone({ onFile, disabled = false }: FileDropZoneProps) {
+export function FileDropZone({ onFile, disabled = false, purpose = 'profile it' }: FileDropZoneProps) {
   const styles = useStyles();
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
@@ -67,7 +69,7 @@ export function FileDropZone({ onFile, disabled = false }: FileDropZoneProps) {
       }}
       onDrop={onDrop}
     >
-      <Text id={hintId}>Drop an Excel, OpenDocument or CSV file here to profile it. It never leaves this computer.</Text>
+      <Text id={hintId}>Drop an Excel, OpenDocument or CSV file here to {purpose}. It never leaves this computer.</Text>
       <Button
         appearance="primary"
         icon={<DocumentArrowUpRegular />}

@@ -133,4 +133,51 @@ describe('EngineClient', () => {
     await expect(pending).rejects.toThrow('The engine was shut down.');
     expect(worker.terminated).toBe(true);
   });
+
+  it('asks the worker to mask, preview and un-mask, each request typed and answered in turn', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const policy = { version: 1 as const, types: { email: 'pseudonym' as const } };
+    const key = new Uint8Array(32).fill(1);
+    const range = { values: [['Email'], ['a@example.com']] };
+
+    const opened = client.openMasker({ key }, policy);
+    expect(worker.lastRequest()).toEqual({ id: 1, type: 'openMasker', source: { key }, policy });
+    // The key is copied to the worker, never transferred away from the pane.
+    expect(worker.posted[0]?.transfer).toEqual([]);
+    worker.reply({ id: 1, ok: true, result: 0 });
+    expect(await opened).toBe(0);
+
+    const preview = client.preview(range, { budget: 500 });
+    expect(worker.lastRequest()).toEqual({ id: 2, type: 'preview', range, options: { budget: 500 } });
+    const previewed = { payload: 'Email\nEMAIL_1', tokens: 5 };
+    worker.reply({ id: 2, ok: true, result: previewed as never });
+    expect(await preview).toEqual(previewed);
+
+    const unmasked = client.unmask('EMAIL_1 paid');
+    expect(worker.lastRequest()).toEqual({ id: 3, type: 'unmask', text: 'EMAIL_1 paid' });
+    worker.reply({ id: 3, ok: true, result: 'a@example.com paid' });
+    expect(await unmasked).toBe('a@example.com paid');
+
+    const vault = client.exportVault();
+    expect(worker.lastRequest()).toMatchObject({ id: 4, type: 'exportVault' });
+    worker.reply({ id: 4, ok: false, error: 'Masking has not started' });
+    await expect(vault).rejects.toThrow('Masking has not started');
+  });
+
+  it('asks the worker for a token window with the model and no limits unless given', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const input = { system: '', message: 'hi', reserveOutput: 0 };
+
+    const window = client.buildWindow(input, 'gemini-flash-latest');
+    expect(worker.lastRequest()).toEqual({ id: 1, type: 'buildWindow', input, limits: null, model: 'gemini-flash-latest' });
+    worker.reply({ id: 1, ok: true, result: { cost: { total: 0 } } as never });
+    expect(await window).toEqual({ cost: { total: 0 } });
+
+    const count = client.countTokens('hi');
+    expect(worker.lastRequest()).toEqual({ id: 2, type: 'countTokens', text: 'hi', model: null });
+    worker.reply({ id: 2, ok: true, result: 1 });
+    expect(await count).toBe(1);
+  });
 });

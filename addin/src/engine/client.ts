@@ -1,5 +1,18 @@
-import type { EngineRequest, EngineRequestBodies, EngineRequestType, EngineResponse, EngineResults } from './protocol.ts';
-import type { FileProfile, OfficeRange, TableProfile } from './types.ts';
+import type { EngineRequest, EngineRequestBodies, EngineRequestType, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
+import type {
+  ChatWindow,
+  FileProfile,
+  MaskPolicy,
+  MaskResult,
+  OfficeRange,
+  Preview,
+  PriceTable,
+  ScanResult,
+  SheetContextOptions,
+  TableProfile,
+  WindowInput,
+  WindowLimits,
+} from './types.ts';
 
 /** The part of `Worker` the client uses, so tests can hand in a fake. */
 export interface WorkerLike {
@@ -53,6 +66,60 @@ export class EngineClient {
 
   version(): Promise<string> {
     return this.call('version', {});
+  }
+
+  /** A file's sheet as an Office.js range (header first), for masking outside Excel. */
+  async readFileRange(file: FileInput): Promise<OfficeRange> {
+    const bytes = file instanceof Blob ? await file.arrayBuffer() : file.bytes;
+    return this.call('readFileRange', { bytes, fileName: file.name }, [bytes]);
+  }
+
+  /**
+   * Starts the worker's masker for one workbook, replacing any other; resolves
+   * to the number of pseudonyms its vault already holds. A key is copied,
+   * never transferred, so the caller's stays usable.
+   */
+  openMasker(source: MaskerSource, policy: MaskPolicy): Promise<number> {
+    return this.call('openMasker', { source, policy });
+  }
+
+  async setPolicy(policy: MaskPolicy): Promise<void> {
+    await this.call('setPolicy', { policy });
+  }
+
+  scan(range: OfficeRange): Promise<ScanResult> {
+    return this.call('scan', { range });
+  }
+
+  mask(range: OfficeRange): Promise<MaskResult> {
+    return this.call('mask', { range });
+  }
+
+  /** Exactly what the chat sends about the range: `payload`, unchanged. */
+  preview(range: OfficeRange, options: SheetContextOptions): Promise<Preview> {
+    return this.call('preview', { range, options });
+  }
+
+  /** Restores this workbook's pseudonyms in a model's answer. */
+  unmask(text: string): Promise<string> {
+    return this.call('unmask', { text });
+  }
+
+  /** The vault with its key, for the pane's own storage only. */
+  exportVault(): Promise<string> {
+    return this.call('exportVault', {});
+  }
+
+  countTokens(text: string, model?: string | null): Promise<number> {
+    return this.call('countTokens', { text, model: model ?? null });
+  }
+
+  buildWindow(input: WindowInput, model: string, limits?: WindowLimits | null): Promise<ChatWindow> {
+    return this.call('buildWindow', { input, limits: limits ?? null, model });
+  }
+
+  priceTable(): Promise<PriceTable> {
+    return this.call('priceTable', {});
   }
 
   dispose(): void {

@@ -7,7 +7,26 @@ function fakeEngine(overrides: Partial<EngineApi> = {}) {
   const profileFile = vi.fn<EngineApi['profileFile']>(() => ledgerFile);
   const profileRange = vi.fn<EngineApi['profileRange']>(() => ledgerProfile);
   const version = vi.fn<EngineApi['version']>(() => '0.1.0');
-  const engine: EngineApi = { profileFile, profileRange, version, ...overrides };
+  const unused = (name: string) => () => {
+    throw new Error(`${name} is not part of this test`);
+  };
+  const engine: EngineApi = {
+    profileFile,
+    profileRange,
+    version,
+    readFileRange: unused('readFileRange'),
+    openMasker: unused('openMasker'),
+    setPolicy: unused('setPolicy'),
+    scan: unused('scan'),
+    mask: unused('mask'),
+    preview: unused('preview'),
+    unmask: unused('unmask'),
+    exportVault: unused('exportVault'),
+    countTokens: unused('countTokens'),
+    buildWindow: unused('buildWindow'),
+    priceTable: unused('priceTable'),
+    ...overrides,
+  };
   return { engine, profileFile, profileRange };
 }
 

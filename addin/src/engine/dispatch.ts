@@ -1,31 +1,86 @@
 import { messageOf } from '../errors.ts';
-import type { EngineRequest, EngineResponse } from './protocol.ts';
-import type { FileProfile, OfficeRange, TableProfile } from './types.ts';
+import type { EngineRequest, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
+import type {
+  ChatWindow,
+  FileProfile,
+  MaskPolicy,
+  MaskResult,
+  OfficeRange,
+  Preview,
+  PriceTable,
+  ScanResult,
+  SheetContextOptions,
+  TableProfile,
+  WindowInput,
+  WindowLimits,
+} from './types.ts';
 
 /** The engine as the worker uses it; the real one wraps the wasm bindings, tests pass a fake. */
 export interface EngineApi {
   profileFile(bytes: Uint8Array, fileName: string, sheet?: string | null): FileProfile;
   profileRange(range: OfficeRange): TableProfile;
+  readFileRange(bytes: Uint8Array, fileName: string): OfficeRange;
   version(): string;
+  openMasker(source: MaskerSource, policy: MaskPolicy): number;
+  setPolicy(policy: MaskPolicy): void;
+  scan(range: OfficeRange): ScanResult;
+  mask(range: OfficeRange): MaskResult;
+  preview(range: OfficeRange, options: SheetContextOptions): Preview;
+  unmask(text: string): string;
+  exportVault(): string;
+  countTokens(text: string, model?: string | null): number;
+  buildWindow(input: WindowInput, limits: WindowLimits | null, model: string): ChatWindow;
+  priceTable(): PriceTable;
 }
+
+type Answer = EngineResults[keyof EngineResults];
+
+function answer(engine: EngineApi, request: EngineRequest): Answer {
+  switch (request.type) {
+    case 'profileFile':
+      return engine.profileFile(new Uint8Array(request.bytes), request.fileName, request.sheet ?? null);
+    case 'profileRange':
+      return engine.profileRange(request.range);
+    case 'readFileRange':
+      return engine.readFileRange(new Uint8Array(request.bytes), request.fileName);
+    case 'version':
+      return engine.version();
+    case 'openMasker':
+      return engine.openMasker(request.source, request.policy);
+    case 'setPolicy':
+      engine.setPolicy(request.policy);
+      return null;
+    case 'scan':
+      return engine.scan(request.range);
+    case 'mask':
+      return engine.mask(request.range);
+    case 'preview':
+      return engine.preview(request.range, request.options);
+    case 'unmask':
+      return engine.unmask(request.text);
+    case 'exportVault':
+      return engine.exportVault();
+    case 'countTokens':
+      return engine.countTokens(request.text, request.model ?? null);
+    case 'buildWindow':
+      return engine.buildWindow(request.input, request.limits ?? null, request.model);
+    case 'priceTable':
+      return engine.priceTable();
+    default: {
+      // Messages cross a thread boundary untyped, so an unknown type is possible at run time.
+      const unknownType = (request as { type?: unknown }).type;
+      throw new UnknownRequest(`The engine does not understand the request "${String(unknownType)}".`);
+    }
+  }
+}
+
+class UnknownRequest extends Error {}
 
 /** Runs one request against a ready engine; never throws, failures become error replies. */
 export function dispatch(engine: EngineApi, request: EngineRequest): EngineResponse {
   const { id } = request;
   try {
-    switch (request.type) {
-      case 'profileFile':
-        return { id, ok: true, result: engine.profileFile(new Uint8Array(request.bytes), request.fileName, request.sheet ?? null) };
-      case 'profileRange':
-        return { id, ok: true, result: engine.profileRange(request.range) };
-      case 'version':
-        return { id, ok: true, result: engine.version() };
-      default: {
-        // Messages cross a thread boundary untyped, so an unknown type is possible at run time.
-        const unknownType = (request as { type?: unknown }).type;
-        return { id, ok: false, error: `The engine does not understand the request "${String(unknownType)}".` };
-      }
-    }
+    return { id, ok: true, result: answer(engine, request) };
   } catch (thrown) {
     return { id, ok: false, error: messageOf(thrown, 'The engine failed without saying why.') };
   }

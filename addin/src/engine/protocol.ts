@@ -1,17 +1,60 @@
-import type { FileProfile, OfficeRange, TableProfile } from './types.ts';
+import type {
+  ChatWindow,
+  FileProfile,
+  MaskPolicy,
+  MaskResult,
+  OfficeRange,
+  Preview,
+  PriceTable,
+  ScanResult,
+  SheetContextOptions,
+  TableProfile,
+  WindowInput,
+  WindowLimits,
+} from './types.ts';
+
+/**
+ * How the worker's one masker starts: from a saved vault (its key inside),
+ * or empty with a fresh key. The pane keeps the vault, never the worker.
+ */
+export type MaskerSource = { vault: string } | { key: Uint8Array };
 
 /** What each request carries besides its type and id. */
 export interface EngineRequestBodies {
   profileFile: { bytes: ArrayBuffer; fileName: string; sheet?: string | null };
   profileRange: { range: OfficeRange };
+  /** A file's first sheet (or `sheet`) as an Office.js range, header first. */
+  readFileRange: { bytes: ArrayBuffer; fileName: string };
   version: object;
+  openMasker: { source: MaskerSource; policy: MaskPolicy };
+  setPolicy: { policy: MaskPolicy };
+  scan: { range: OfficeRange };
+  mask: { range: OfficeRange };
+  preview: { range: OfficeRange; options: SheetContextOptions };
+  unmask: { text: string };
+  exportVault: object;
+  countTokens: { text: string; model?: string | null };
+  buildWindow: { input: WindowInput; limits?: WindowLimits | null; model: string };
+  priceTable: object;
 }
 
 /** The result each request type resolves to. */
 export interface EngineResults {
   profileFile: FileProfile;
   profileRange: TableProfile;
+  readFileRange: OfficeRange;
   version: string;
+  /** How many pseudonyms the opened vault holds. */
+  openMasker: number;
+  setPolicy: null;
+  scan: ScanResult;
+  mask: MaskResult;
+  preview: Preview;
+  unmask: string;
+  exportVault: string;
+  countTokens: number;
+  buildWindow: ChatWindow;
+  priceTable: PriceTable;
 }
 
 export type EngineRequestType = keyof EngineRequestBodies;

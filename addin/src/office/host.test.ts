@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { detectHost, officeThemeIsDark, type OfficeGlobal } from './host.ts';
+import { UNSAVED_WORKBOOK, detectHost, officeThemeIsDark, workbookName, type OfficeGlobal } from './host.ts';
 
 const HostType = { Excel: 'Excel', Word: 'Word' } as unknown as typeof Office.HostType;
 
@@ -56,5 +56,18 @@ describe('officeThemeIsDark', () => {
   it('is undefined when the host has no theme', () => {
     vi.stubGlobal('Office', { context: {} });
     expect(officeThemeIsDark()).toBeUndefined();
+  });
+});
+
+describe('workbookName', () => {
+  it('is the file name of a local or online workbook', () => {
+    expect(workbookName({ context: { document: { url: 'C:\\Users\\ana\\Q3 invoices.xlsx' } } })).toBe('Q3 invoices.xlsx');
+    expect(workbookName({ context: { document: { url: 'https://contoso.sharepoint.com/sites/fin/Shared/Budget.xlsx' } } })).toBe('Budget.xlsx');
+  });
+
+  it('names an unsaved workbook, or no host at all, the same way', () => {
+    expect(workbookName({ context: { document: { url: '' } } })).toBe(UNSAVED_WORKBOOK);
+    expect(workbookName({})).toBe(UNSAVED_WORKBOOK);
+    expect(workbookName(undefined)).toBe(UNSAVED_WORKBOOK);
   });
 });

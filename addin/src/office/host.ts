@@ -56,3 +56,16 @@ function isDarkColour(hex: string | undefined): boolean | undefined {
   const [r, g, b] = match.slice(1).map((part) => parseInt(part, 16) / 255) as [number, number, number];
   return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5;
 }
+
+/** What a workbook is called when Office does not say (a new, unsaved one). */
+export const UNSAVED_WORKBOOK = 'Unsaved workbook';
+
+/**
+ * The open workbook's file name, which keys its masking vault in the pane's
+ * storage. Office gives the full path or URL; only the last part is kept.
+ */
+export function workbookName(office: { context?: { document?: { url?: string | null } } } | undefined = typeof Office === 'undefined' ? undefined : Office): string {
+  const url = office?.context?.document?.url ?? '';
+  const name = url.split(/[\\/]/).pop()?.trim() ?? '';
+  return name || UNSAVED_WORKBOOK;
+}

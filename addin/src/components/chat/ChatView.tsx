@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
   Button,
   Field,
@@ -52,7 +52,13 @@ export interface InsertedTable {
  * engine's local `countTokens` / `buildWindow`) provides it; without one the
  * server's exact count is shown.
  */
-export type TokenEstimateSlot = (draft: string) => ReactNode;
+export type TokenEstimateSlot = (draft: string, history: ChatTurn[]) => ReactNode;
+
+/** A finished turn of the conversation as the server stores it (still masked). */
+export interface ChatTurn {
+  role: 'user' | 'model';
+  text: string;
+}
 
 export interface ChatViewProps {
   api: ChatApi;
@@ -67,6 +73,8 @@ export interface ChatViewProps {
   getUsage?: () => Promise<Usage>;
   /** The server's exact count, shown while no `tokenEstimate` is given. */
   countTokens?: (text: string, signal: AbortSignal) => Promise<TokenCount>;
+  /** Restores the workbook's pseudonyms in an answer, locally, before it is shown or inserted. */
+  unmask?: (text: string) => Promise<string>;
   now?: () => number;
 }
 
@@ -102,7 +110,48 @@ const ANSWER_NOTES: Partial<Record<MessageState, string>> = {
   cancelled: 'Stopped.',
 };
 
-export function ChatView({ api, insertTable, insertFormula, getSheetContext, tokenEstimate, countTokens, getUsage, now = Date.now }: ChatViewProps) {
+/**
+ * An answer's text with the pseudonyms restored. Until the restored text
+ * of the latest version arrives, the last restored one is kept, so pseudonyms
+ * only flash on the first piece; `ready` says the text shown is current.
+ */
+function useUnmasked(text: string, unmask: ((text: string) => Promise<string>) | undefined): { text: string; ready: boolean } {
+  const [restored, setRestored] = useState<{ from: string; text: string } | null>(null);
+  useEffect(() => {
+    if (!unmask) return undefined;
+    let current = true;
+    unmask(text).then(
+      (plain) => {
+        if (current) setRestored({ from: text, text: plain });
+      },
+      // Nothing was masked in this session (no vault): the answer is shown as it came.
+      () => {
+        if (current) setRestored({ from: text, text });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [text, unmask]);
+  if (!unmask) return { text, ready: true };
+  return restored ? { text: restored.text, ready: restored.from === text } : { text, ready: false };
+}
+
+interface AnswerTextProps {
+  text: string;
+  streaming: boolean;
+  unmask?: (text: string) => Promise<string>;
+  onInsertTable?: (rows: string[][]) => void;
+  onInsertFormula?: (formula: string) => void;
+}
+
+/** An answer rendered from its un-masked text, so what is shown and what is inserted hold the real values. */
+function AnswerText({ text, streaming, unmask, onInsertTable, onInsertFormula }: AnswerTextProps) {
+  const shown = useUnmasked(text, unmask);
+  return <MarkdownAnswer text={shown.text} onInsertTable={onInsertTable} onInsertFormula={onInsertFormula} insertDisabled={streaming || !shown.ready} />;
+}
+
+export function ChatView({ api, insertTable, insertFormula, getSheetContext, tokenEstimate, countTokens, getUsage, unmask, now = Date.now }: ChatViewProps) {
   const styles = useStyles();
   const online = useOnline();
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
@@ -225,6 +274,13 @@ export function ChatView({ api, insertTable, insertFormula, getSheetContext, tok
   };
 
   const text = draft.trim();
+  const history = useMemo(
+    () =>
+      messages
+        .filter((message) => message.text && (message.state === 'done' || message.state === 'incomplete'))
+        .map((message): ChatTurn => ({ role: message.role === 'user' ? 'user' : 'model', text: message.text })),
+    [messages],
+  );
   const limited = problem?.retryAt !== undefined && problem.retryAt > now();
   const canSend = text.length > 0 && streaming === null && online && !limited;
 
@@ -318,7 +374,7 @@ export function ChatView({ api, insertTable, insertFormula, getSheetContext, tok
 
   const shownProblem = !online ? OFFLINE_PROBLEM : problem;
   const estimate = tokenEstimate
-    ? tokenEstimate(draft)
+    ? tokenEstimate(draft, history)
     : countTokens && problem?.kind !== 'not_configured'
       ? <ProxyTokenCount draft={draft} countTokens={countTokens} />
       : null;
@@ -374,11 +430,12 @@ export function ChatView({ api, insertTable, insertFormula, getSheetContext, tok
               ) : (
                 <>
                   {message.text ? (
-                    <MarkdownAnswer
+                    <AnswerText
                       text={message.text}
+                      streaming={message.state === 'streaming'}
+                      unmask={unmask}
                       onInsertTable={insert ? (rows) => void insert(rows) : undefined}
                       onInsertFormula={insertOneFormula ? (formula) => void insertOneFormula(formula) : undefined}
-                      insertDisabled={message.state === 'streaming'}
                     />
                   ) : (
                     message.state === 'streaming' && <Spinner size="extra-tiny" label="Thinking…" />
