@@ -91,12 +91,24 @@ impl App {
             .into_make_service_with_connect_info::<SocketAddr>();
         match self.tls {
             None => {
-                axum::serve(self.listener, service)
+                use axum::serve::ListenerExt;
+                // SSE sends many small writes: without TCP_NODELAY, Nagle's
+                // algorithm holds each behind the client's delayed ACK
+                // (~40 ms a stall). The TLS listener sets it before the
+                // handshake.
+                let listener = self.listener.tap_io(|tcp| {
+                    if let Err(error) = tcp.set_nodelay(true) {
+                        tracing::debug!(%error, "cannot set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, service)
                     .with_graceful_shutdown(shutdown)
                     .await
             }
             Some(acceptor) => {
                 use axum::serve::ListenerExt;
+                // The no-op tap gives the TLS listener axum's ConnectInfo
+                // implementation for TapIo (it sets TCP_NODELAY itself).
                 let listener = tls::TlsListener::new(self.listener, acceptor).tap_io(|_| {});
                 axum::serve(listener, service)
                     .with_graceful_shutdown(shutdown)

@@ -63,6 +63,10 @@ impl TlsListener {
         tokio::spawn(async move {
             loop {
                 let (stream, peer) = Listener::accept(&mut listener).await;
+                // Small SSE writes must not wait for delayed ACKs (Nagle).
+                if let Err(error) = stream.set_nodelay(true) {
+                    tracing::debug!(%error, "cannot set TCP_NODELAY");
+                }
                 let acceptor = acceptor.0.clone();
                 let sender = tx.clone();
                 tokio::spawn(async move {

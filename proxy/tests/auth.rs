@@ -11,19 +11,6 @@ use serde_json::{Value, json};
 use support::*;
 use uuid::Uuid;
 
-#[track_caller]
-fn assert_refused(reply: &Reply, what: &str) {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNAUTHORIZED,
-        "{what}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    assert_eq!(reply.error_code(), "unauthorized", "{what}");
-    let challenge = reply.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
-    assert!(challenge.starts_with("Bearer"), "{what}: {challenge}");
-}
-
 async fn me(app: &TestApp, token: &str) -> Reply {
     app.call("GET", "/api/v1/me", Some(token), None).await
 }

@@ -543,6 +543,38 @@ async fn errors_use_the_envelope_everywhere() {
     }
 }
 
+/// Found by the API fuzzer (`tests/api-fuzz`): refusals the proxy gives but
+/// the document did not list. Every operation must document the statuses its
+/// extractors can answer before the handler runs.
+#[tokio::test]
+async fn openapi_documents_the_refusals_of_every_operation() {
+    let app = TestApp::new(&[]);
+    let doc = app
+        .call("GET", "/openapi.json", None, None)
+        .await
+        .expect(StatusCode::OK);
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = &operation["responses"];
+            let documents = |status: &str| responses.get(status).is_some();
+            let what = format!("{} {path}", method.to_uppercase());
+            if operation.get("security").is_some() {
+                assert!(documents("401"), "{what}: a bad token answers 401");
+            }
+            if operation.get("requestBody").is_some() {
+                assert!(documents("400"), "{what}: invalid JSON answers 400");
+                assert!(documents("415"), "{what}: a non-JSON body answers 415");
+            }
+            if operation.get("parameters").is_some() {
+                assert!(documents("400"), "{what}: a bad parameter answers 400");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 19, "only {checked} operations in the document");
+}
+
 #[tokio::test]
 async fn health_store_openapi_metrics_and_security_headers() {
     let app = TestApp::new(&[]);

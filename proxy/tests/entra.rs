@@ -7,8 +7,7 @@
 
 mod support;
 
-use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use support::*;
@@ -24,24 +23,6 @@ fn audience() -> String {
 
 fn issuer() -> String {
     format!("https://login.microsoftonline.com/{TENANT}/v2.0")
-}
-
-/// Serves `document` as Microsoft's `discovery/v2.0/keys`.
-async fn serve_keys(document: Value) -> String {
-    let body = document.to_string();
-    let app = Router::new().route(
-        "/common/discovery/v2.0/keys",
-        axum::routing::get(move || {
-            let body = body.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/common/discovery/v2.0/keys")
 }
 
 /// Microsoft's key shape: no `alg`, plus `x5t`, `x5c` and `issuer`.
@@ -85,14 +66,14 @@ fn entra_claims(oid: Uuid) -> Value {
 
 async fn app_with_entra(entra_issuer: bool) -> (TestApp, FakeJwks) {
     let supabase_keys = FakeJwks::standard().await;
-    let entra_keys = serve_keys(json!({ "keys": [microsoft_jwk()] })).await;
+    let entra_keys = FakeJwks::serve(json!({ "keys": [microsoft_jwk()] })).await;
     let audience = audience();
     let issuer = issuer();
     let mut vars = vec![
         ("SUPABASE_JWT_SECRET", SECRET),
         ("JWT_ISSUER", ISSUER),
         ("SUPABASE_JWKS_URL", supabase_keys.url.as_str()),
-        ("ENTRA_JWKS_URL", entra_keys.as_str()),
+        ("ENTRA_JWKS_URL", entra_keys.url.as_str()),
         ("ENTRA_AUDIENCE", audience.as_str()),
     ];
     if entra_issuer {
@@ -107,17 +88,6 @@ fn entra_token(claims: &Value) -> String {
 
 async fn me(app: &TestApp, token: &str) -> Reply {
     app.call("GET", "/api/v1/me", Some(token), None).await
-}
-
-#[track_caller]
-fn assert_refused(reply: &Reply, what: &str) {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNAUTHORIZED,
-        "{what}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    assert_eq!(reply.error_code(), "unauthorized", "{what}");
 }
 
 #[tokio::test]

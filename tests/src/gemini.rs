@@ -69,6 +69,9 @@ pub enum Behaviour {
     Hang(String),
     /// An error chunk in the stream (HTTP 200) after one piece.
     ErrorChunk(String),
+    /// The answer in these pieces with a pause before each after the first,
+    /// like a model generating (benchmarks hold streams open with it).
+    Paced(Vec<String>, Duration),
 }
 
 /// The `inputTokenLimit` `models.get` reports unless told otherwise.
@@ -76,6 +79,10 @@ pub const INPUT_TOKEN_LIMIT: u64 = 1_048_576;
 
 #[derive(Default)]
 struct Inner {
+    /// Benchmarks turn recording off so a long run holds no bodies.
+    not_recording: AtomicBool,
+    /// What a stream does when nothing is scripted (a short answer if unset).
+    default_stream: Mutex<Option<Behaviour>>,
     /// `inputTokenLimit` when set (0: [`INPUT_TOKEN_LIMIT`]).
     input_token_limit: AtomicU64,
     script: Mutex<VecDeque<Behaviour>>,
@@ -254,12 +261,16 @@ fn sse_response(rx: mpsc::Receiver<Bytes>) -> Response {
         .unwrap()
 }
 
-async fn send_answer(tx: &mpsc::Sender<Bytes>, pieces: &[String], prompt: u64) {
+/// Sends the pieces, `pause` apart; the last carries `STOP` and the usage.
+async fn send_answer(tx: &mpsc::Sender<Bytes>, pieces: &[String], prompt: u64, pause: Duration) {
     let output: u64 = pieces
         .iter()
         .map(|p| p.split_whitespace().count() as u64)
         .sum();
     for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 && !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         let last = i + 1 == pieces.len();
         let bytes = chunk(
             piece,
@@ -310,7 +321,9 @@ async fn generate(
         }
         "generateContent" => {
             let prompt = words(&body);
-            inner.generate_requests.lock().unwrap().push(body);
+            if !inner.not_recording.load(Ordering::Relaxed) {
+                inner.generate_requests.lock().unwrap().push(body);
+            }
             let behaviour = inner
                 .generate_script
                 .lock()
@@ -324,13 +337,13 @@ async fn generate(
                 return error_body(400, "INVALID_ARGUMENT", "these tests use alt=sse", None);
             }
             let prompt = words(&body);
-            inner.requests.lock().unwrap().push(body);
+            if !inner.not_recording.load(Ordering::Relaxed) {
+                inner.requests.lock().unwrap().push(body);
+            }
             inner.calls.fetch_add(1, Ordering::SeqCst);
-            let behaviour = inner
-                .script
-                .lock()
-                .unwrap()
-                .pop_front()
+            let scripted = inner.script.lock().unwrap().pop_front();
+            let behaviour = scripted
+                .or_else(|| inner.default_stream.lock().unwrap().clone())
                 .unwrap_or_else(|| Behaviour::Answer(vec!["Hello".into(), " there".into()]));
             stream(inner.clone(), behaviour, prompt).await
         }
@@ -347,10 +360,10 @@ async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Respons
         }
         Behaviour::SlowFirstByte(wait, pieces) => {
             tokio::time::sleep(wait).await;
-            tokio::spawn(async move { send_answer(&tx, &pieces, prompt).await });
+            tokio::spawn(async move { send_answer(&tx, &pieces, prompt, Duration::ZERO).await });
         }
         Behaviour::Answer(pieces) => {
-            tokio::spawn(async move { send_answer(&tx, &pieces, prompt).await });
+            tokio::spawn(async move { send_answer(&tx, &pieces, prompt, Duration::ZERO).await });
         }
         Behaviour::Truncated(pieces) => {
             tokio::spawn(async move {
@@ -388,6 +401,9 @@ async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Respons
                 }
                 let _ = tx.send(chunk("", Some("STOP"), Some((prompt, 1)))).await;
             });
+        }
+        Behaviour::Paced(pieces, pause) => {
+            tokio::spawn(async move { send_answer(&tx, &pieces, prompt, pause).await });
         }
         Behaviour::Hang(piece) => {
             tokio::spawn(async move {
@@ -459,13 +475,23 @@ async fn model_get(
 
 impl GeminiStandIn {
     pub async fn start() -> GeminiStandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        GeminiStandIn::serve(listener)
+    }
+
+    /// Serves on a listener the caller bound (the `gemini-standin` binary
+    /// binds a fixed address for benchmarks).
+    pub fn serve(listener: tokio::net::TcpListener) -> GeminiStandIn {
         let inner = Arc::new(Inner::default());
         let app = Router::new()
             .route("/v1beta/models/{target}", post(generate).get(model_get))
             .with_state(inner.clone());
         // `{target}` holds `model:method` for POST and the model for GET.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        // Google's front ends do not delay small writes; neither does this.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -474,6 +500,16 @@ impl GeminiStandIn {
             inner,
             task,
         }
+    }
+
+    /// What streams do when nothing is scripted.
+    pub fn set_default_stream(&self, behaviour: Behaviour) {
+        *self.inner.default_stream.lock().unwrap() = Some(behaviour);
+    }
+
+    /// Stops keeping request bodies ([`GeminiStandIn::requests`] stays empty).
+    pub fn stop_recording(&self) {
+        self.inner.not_recording.store(true, Ordering::Relaxed);
     }
 
     /// Queues behaviours for the next generate calls.

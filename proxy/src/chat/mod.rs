@@ -16,6 +16,8 @@ pub mod window;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use uuid::Uuid;
+
 use crate::config::{Config, PiiPolicy};
 use crate::gemini::{GeminiClient, GeminiError, ModelInfo, RetryPolicy, Timeouts};
 use crate::metrics::Metrics;
@@ -48,6 +50,12 @@ pub struct ChatService {
 }
 
 impl ChatService {
+    /// What is left of the user's `DAILY_TOKEN_BUDGET` today.
+    pub async fn budget_left(&self, user: Uuid) -> u64 {
+        let used = self.limiter.tokens_used_today(user).await;
+        self.daily_token_budget.saturating_sub(used)
+    }
+
     pub fn from_config(config: &Config, metrics: Metrics) -> anyhow::Result<ChatService> {
         Self::with_client_settings(config, Timeouts::default(), RetryPolicy::default(), metrics)
     }

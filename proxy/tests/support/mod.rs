@@ -130,9 +130,15 @@ pub struct FakeJwks {
 
 impl FakeJwks {
     pub async fn start(set: JwkSet) -> FakeJwks {
+        FakeJwks::serve(serde_json::to_value(&set).unwrap()).await
+    }
+
+    /// Serves any JSON document as the key set (keys shaped like another
+    /// issuer's, or not keys at all).
+    pub async fn serve(document: Value) -> FakeJwks {
         let fetches = Arc::new(AtomicUsize::new(0));
         let counter = fetches.clone();
-        let body = serde_json::to_string(&set).unwrap();
+        let body = document.to_string();
         let app = Router::new().route(
             "/auth/v1/.well-known/jwks.json",
             axum::routing::get(move || {
@@ -260,6 +266,20 @@ pub fn request(
             .unwrap(),
         None => builder.body(Body::empty()).unwrap(),
     }
+}
+
+/// 401 with the error envelope and a `Bearer` challenge.
+#[track_caller]
+pub fn assert_refused(reply: &Reply, what: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNAUTHORIZED,
+        "{what}: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.error_code(), "unauthorized", "{what}");
+    let challenge = reply.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
+    assert!(challenge.starts_with("Bearer"), "{what}: {challenge}");
 }
 
 #[derive(Debug)]
