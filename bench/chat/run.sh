@@ -32,8 +32,11 @@ if [ ! -x "$VENV/bin/litellm" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
 fi
-(cd "$ROOT" && cargo build --release -p proxy -p system-tests --bin proxy --bin gemini-standin)
-BIN=$CARGO_TARGET_DIR/release
+# BIN_DIR=dir with a built `proxy` and `gemini-standin` skips the build.
+if [ -z "${BIN_DIR:-}" ]; then
+    (cd "$ROOT" && cargo build --release -p proxy -p system-tests --bin proxy --bin gemini-standin)
+fi
+BIN=${BIN_DIR:-$CARGO_TARGET_DIR/release}
 
 KEY=test-gemini-key-0123456789 # system_tests::gemini::KEY
 MODEL=gemini-flash-latest
