@@ -70,3 +70,32 @@ ensure_redis_running() {
     die "Redis did not start on 127.0.0.1:6379"
   fi
 }
+
+# The cargo-deny that deny.toml is written for (its format changes between
+# releases); installed from the crate index when another or none is found.
+CARGO_DENY_VERSION=0.20.2
+ensure_cargo_deny() {
+  local have
+  have="$(cargo deny --version 2>/dev/null | awk '{print $2}' || true)"
+  [ "$have" = "$CARGO_DENY_VERSION" ] && return 0
+  step "installing cargo-deny $CARGO_DENY_VERSION (found: ${have:-none})"
+  # --locked first; without it when the reachable index lacks a pinned version.
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked \
+    || cargo install cargo-deny --version "$CARGO_DENY_VERSION"
+}
+
+# Licences, banned/duplicate crates and crate sources, per deny.toml. The
+# advisories check needs the RustSec database from the internet: not run here.
+supply_chain_check() {
+  ensure_cargo_deny
+  cargo deny check --hide-inclusion-graph licenses bans sources
+}
+
+# schemathesis against the debug proxy's /openapi.json, local and HS256 auth
+# (tests/api-fuzz/run.sh), with chat answered by the Gemini stand-in.
+api_fuzz() {
+  local target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  apt_ensure python3-venv curl
+  cargo build -p system-tests --bin gemini-standin --locked
+  "$ROOT/tests/api-fuzz/run.sh" "$target/debug/proxy" "$target/debug/gemini-standin"
+}

@@ -17,6 +17,9 @@ ensure_node_modules "$ROOT/tests/e2e"
 step "rustfmt"
 cargo fmt --all --check
 
+step "supply chain: cargo deny (licenses, bans, sources; advisories need the internet)"
+supply_chain_check
+
 # The add-in type-checks against the generated bindings, so build them first.
 "$ROOT/scripts/build-wasm.sh"
 
@@ -40,5 +43,8 @@ PROFILE=debug "$ROOT/scripts/build.sh"
 
 step "end-to-end: real proxy + headless Chromium"
 (cd tests/e2e && PROXY_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/proxy" npm test --silent)
+
+step "API fuzzing: schemathesis against the proxy's /openapi.json"
+api_fuzz
 
 step "all tests passed in $(( $(date +%s) - started )) s"

@@ -82,10 +82,9 @@ pub fn preview(
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
 
     use super::*;
-    use crate::mask::{Operator, PiiType, cell_text};
+    use crate::mask::{PiiType, cell_text};
     use crate::table::Cell;
     use crate::tokens::{GemmaEstimate, PriceTable};
     use crate::window::{WindowInput, WindowLimits, build_window};
@@ -266,120 +265,129 @@ mod tests {
         assert_eq!(shown.rows_omitted, 40);
     }
 
-    /// Every type pseudonymised, so that every finding can be restored.
-    fn pseudonym_policy() -> Policy {
-        let mut policy = Policy::default();
-        for kind in PiiType::ALL {
-            policy.types.insert(kind, Operator::Pseudonym);
+    // proptest is a native-only dev-dependency (it forks and reads OS
+    // randomness); the wasm test build leaves these out.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use crate::mask::Operator;
+        use proptest::prelude::*;
+
+        /// Every type pseudonymised, so that every finding can be restored.
+        fn pseudonym_policy() -> Policy {
+            let mut policy = Policy::default();
+            for kind in PiiType::ALL {
+                policy.types.insert(kind, Operator::Pseudonym);
+            }
+            policy
         }
-        policy
-    }
 
-    fn person() -> impl Strategy<Value = String> {
-        let first = prop::sample::select(vec![
-            "Maria", "John", "Ada", "Grace", "Alan", "Emmy", "Chen", "Fatima", "Olga", "Pedro",
-        ]);
-        let last = prop::sample::select(vec![
-            "Garcia", "Smith", "Lovelace", "Hopper", "Turing", "Noether", "Wei", "Khan",
-        ]);
-        (first, last).prop_map(|(f, l)| format!("{f} {l}"))
-    }
+        fn table_of(rows: &[(String, String, String, f64)]) -> Table {
+            let mut cells = vec![vec![
+                text("Customer Name"),
+                text("Email"),
+                text("Notes"),
+                text("Amount"),
+            ]];
+            for (name, email, note, amount) in rows {
+                cells.push(vec![
+                    text(name),
+                    text(email),
+                    text(note),
+                    Cell::Number(*amount),
+                ]);
+            }
+            Table::from_rows(cells, Some(true))
+        }
 
-    fn email() -> impl Strategy<Value = String> {
-        (
-            "[a-z]{1,8}(\\.[a-z]{1,6})?",
-            "[a-z]{2,10}",
-            "(com|org|net|co\\.uk)",
-        )
-            .prop_map(|(user, host, tld)| format!("{user}@{host}.{tld}"))
-    }
-
-    /// Rows of (name, email, note mentioning the email, amount).
-    fn rows() -> impl Strategy<Value = Vec<(String, String, String, f64)>> {
-        prop::collection::vec(
-            (person(), email(), "[a-z ]{0,12}", -1.0e6f64..1.0e6).prop_map(
-                |(name, email, words, amount)| {
-                    let note = format!("{words} write to {email} {words}");
-                    (name, email, note, amount)
-                },
-            ),
-            1..30,
-        )
-    }
-
-    fn table_of(rows: &[(String, String, String, f64)]) -> Table {
-        let mut cells = vec![vec![
-            text("Customer Name"),
-            text("Email"),
-            text("Notes"),
-            text("Amount"),
-        ]];
-        for (name, email, note, amount) in rows {
-            cells.push(vec![
-                text(name),
-                text(email),
-                text(note),
-                Cell::Number(*amount),
+        fn person() -> impl Strategy<Value = String> {
+            let first = prop::sample::select(vec![
+                "Maria", "John", "Ada", "Grace", "Alan", "Emmy", "Chen", "Fatima", "Olga", "Pedro",
             ]);
-        }
-        Table::from_rows(cells, Some(true))
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        #[test]
-        fn mask_then_unmask_restores_every_value(rows in rows()) {
-            let table = table_of(&rows);
-            let policy = pseudonym_policy();
-            let mut vault = Vault::new(KEY).unwrap();
-            let masked = mask_table(&table, &scan_table(&table), &policy, &mut vault);
-            prop_assert_eq!(masked.table.row_count(), table.row_count());
-            for (original, masked) in table.columns().iter().zip(masked.table.columns()) {
-                for (before, after) in original.cells.iter().zip(&masked.cells) {
-                    prop_assert_eq!(vault.unmask(&cell_text(after)), cell_text(before));
-                }
-            }
-            // The emails were found and masked (not merely left alone).
-            let emails = &masked.table.columns()[1].cells;
-            for (cell, (_, email, _, _)) in emails.iter().zip(&rows) {
-                prop_assert!(!cell_text(cell).contains(email.as_str()));
-            }
+            let last = prop::sample::select(vec![
+                "Garcia", "Smith", "Lovelace", "Hopper", "Turing", "Noether", "Wei", "Khan",
+            ]);
+            (first, last).prop_map(|(f, l)| format!("{f} {l}"))
         }
 
-        #[test]
-        fn the_same_value_always_gets_the_same_token(rows in rows()) {
-            let table = table_of(&rows);
-            let policy = pseudonym_policy();
-            let mut vault = Vault::new(KEY).unwrap();
-            let masked = mask_table(&table, &scan_table(&table), &policy, &mut vault);
-            let email_cells = &masked.table.columns()[1].cells;
-            for (i, (_, a, _, _)) in rows.iter().enumerate() {
-                for (j, (_, b, _, _)) in rows.iter().enumerate() {
-                    if a == b {
-                        prop_assert_eq!(&email_cells[i], &email_cells[j]);
+        fn email() -> impl Strategy<Value = String> {
+            (
+                "[a-z]{1,8}(\\.[a-z]{1,6})?",
+                "[a-z]{2,10}",
+                "(com|org|net|co\\.uk)",
+            )
+                .prop_map(|(user, host, tld)| format!("{user}@{host}.{tld}"))
+        }
+
+        /// Rows of (name, email, note mentioning the email, amount).
+        fn rows() -> impl Strategy<Value = Vec<(String, String, String, f64)>> {
+            prop::collection::vec(
+                (person(), email(), "[a-z ]{0,12}", -1.0e6f64..1.0e6).prop_map(
+                    |(name, email, words, amount)| {
+                        let note = format!("{words} write to {email} {words}");
+                        (name, email, note, amount)
+                    },
+                ),
+                1..30,
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn mask_then_unmask_restores_every_value(rows in rows()) {
+                let table = table_of(&rows);
+                let policy = pseudonym_policy();
+                let mut vault = Vault::new(KEY).unwrap();
+                let masked = mask_table(&table, &scan_table(&table), &policy, &mut vault);
+                prop_assert_eq!(masked.table.row_count(), table.row_count());
+                for (original, masked) in table.columns().iter().zip(masked.table.columns()) {
+                    for (before, after) in original.cells.iter().zip(&masked.cells) {
+                        prop_assert_eq!(vault.unmask(&cell_text(after)), cell_text(before));
                     }
                 }
-            }
-            // Same key, rows reversed, a fresh vault: the same tokens.
-            let reversed: Vec<_> = rows.iter().rev().cloned().collect();
-            let table_reversed = table_of(&reversed);
-            let mut other = Vault::new(KEY).unwrap();
-            let masked_reversed = mask_table(
-                &table_reversed,
-                &scan_table(&table_reversed),
-                &policy,
-                &mut other,
-            );
-            let n = rows.len();
-            for (c, column) in masked.table.columns().iter().enumerate() {
-                for (r, cell) in column.cells.iter().enumerate() {
-                    prop_assert_eq!(cell, &masked_reversed.table.columns()[c].cells[n - 1 - r]);
+                // The emails were found and masked (not merely left alone).
+                let emails = &masked.table.columns()[1].cells;
+                for (cell, (_, email, _, _)) in emails.iter().zip(&rows) {
+                    prop_assert!(!cell_text(cell).contains(email.as_str()));
                 }
             }
-            // Masking again with the filled vault gives the same cells.
-            let again = mask_table(&table, &scan_table(&table), &policy, &mut vault);
-            prop_assert_eq!(again.table, masked.table);
+
+            #[test]
+            fn the_same_value_always_gets_the_same_token(rows in rows()) {
+                let table = table_of(&rows);
+                let policy = pseudonym_policy();
+                let mut vault = Vault::new(KEY).unwrap();
+                let masked = mask_table(&table, &scan_table(&table), &policy, &mut vault);
+                let email_cells = &masked.table.columns()[1].cells;
+                for (i, (_, a, _, _)) in rows.iter().enumerate() {
+                    for (j, (_, b, _, _)) in rows.iter().enumerate() {
+                        if a == b {
+                            prop_assert_eq!(&email_cells[i], &email_cells[j]);
+                        }
+                    }
+                }
+                // Same key, rows reversed, a fresh vault: the same tokens.
+                let reversed: Vec<_> = rows.iter().rev().cloned().collect();
+                let table_reversed = table_of(&reversed);
+                let mut other = Vault::new(KEY).unwrap();
+                let masked_reversed = mask_table(
+                    &table_reversed,
+                    &scan_table(&table_reversed),
+                    &policy,
+                    &mut other,
+                );
+                let n = rows.len();
+                for (c, column) in masked.table.columns().iter().enumerate() {
+                    for (r, cell) in column.cells.iter().enumerate() {
+                        prop_assert_eq!(cell, &masked_reversed.table.columns()[c].cells[n - 1 - r]);
+                    }
+                }
+                // Masking again with the filled vault gives the same cells.
+                let again = mask_table(&table, &scan_table(&table), &policy, &mut vault);
+                prop_assert_eq!(again.table, masked.table);
+            }
         }
     }
 }

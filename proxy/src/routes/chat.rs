@@ -397,6 +397,31 @@ async fn prepare_question(
     }
 }
 
+/// One Server-Sent Event of an answer, as the OpenAPI document describes it:
+/// before OpenAPI 3.2 the schema of a `text/event-stream` response is that of
+/// each event, not of the whole body (what `sse` writes).
+#[derive(ToSchema)]
+#[allow(dead_code)] // Only describes the stream; never built.
+struct AnswerEvent {
+    event: AnswerEventName,
+    /// The event's JSON object, serialised.
+    data: String,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum AnswerEventName {
+    /// `{"text"}`: the next piece of the answer.
+    Delta,
+    /// `{"prompt_tokens","output_tokens","total_tokens"}`.
+    Usage,
+    /// `{"message_id","finish_reason"}`: the last event of a whole answer.
+    Done,
+    /// `{"code","message"}`: the answer failed part-way.
+    Error,
+}
+
 fn sse(event: &str, data: &impl Serialize) -> Bytes {
     let data = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
     Bytes::from(format!("event: {event}\ndata: {data}\n\n"))
@@ -407,12 +432,14 @@ fn sse(event: &str, data: &impl Serialize) -> Bytes {
     params(("id" = String, Path, description = "Conversation id, or `new` to start one")),
     request_body = NewMessage,
     responses(
-        (status = 200, content_type = "text/event-stream", body = String,
+        (status = 200, content_type = "text/event-stream", body = AnswerEvent,
             description = "Server-Sent Events: `delta` {text}*, then `usage` {prompt_tokens, output_tokens, total_tokens} and `done` {message_id, finish_reason}; or `error` {code, message}. Header `x-conversation-id`."),
-        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "`context_too_large`: the instructions, the question and the answer's reserve exceed the model's input limit"),
         (status = 422, body = ErrorBody, description = "`pii_blocked`: personal data (types named) under PII_POLICY=block"),
         (status = 429, body = ErrorBody, description = "Rate limit or daily budget; see Retry-After"),
+        (status = 415, body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 503, body = ErrorBody),
         (status = 504, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -443,8 +470,7 @@ async fn post_message(
         };
         return Err(limit_rejection(&state, &caller, &meta, conversation_id, error).await);
     }
-    let used = chat.limiter.tokens_used_today(caller.user_id).await;
-    let budget_left = chat.daily_token_budget.saturating_sub(used);
+    let budget_left = chat.budget_left(caller.user_id).await;
     if budget_left == 0 {
         let error = AppError::BudgetExhausted {
             retry_after_secs: secs_ceil(utc_day().1),
@@ -866,7 +892,8 @@ pub struct TokenCount {
 #[utoipa::path(post, path = "/api/v1/tokens/count", tag = "chat",
     request_body = CountRequest,
     responses((status = 200, body = TokenCount), (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 415, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "`context_too_large`: too long for the model"),
         (status = 422, body = ErrorBody, description = "`pii_blocked`: personal data under PII_POLICY=block"),
         (status = 429, body = ErrorBody, description = "Daily budget used up"),
@@ -889,8 +916,7 @@ async fn count_tokens(
         None => None,
     };
     let chat = &state.chat;
-    let used = chat.limiter.tokens_used_today(caller.user_id).await;
-    let budget_left = chat.daily_token_budget.saturating_sub(used);
+    let budget_left = chat.budget_left(caller.user_id).await;
     let Prepared { outgoing, .. } = prepare_question(
         &state,
         &caller,

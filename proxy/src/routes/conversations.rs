@@ -51,7 +51,7 @@ async fn check_sheet(
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations",
     request_body = NewConversation,
     responses((status = 201, body = Conversation), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create_conversation(
     State(state): State<AppState>,
@@ -74,7 +74,8 @@ async fn create_conversation(
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(PageQuery),
-    responses((status = 200, body = Page<ConversationSummary>), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Page<ConversationSummary>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn list_conversations(
     State(state): State<AppState>,
@@ -94,7 +95,8 @@ async fn list_conversations(
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
     params(("id" = Uuid, Path, description = "Conversation id")),
-    responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn get_conversation(
     State(state): State<AppState>,
@@ -108,7 +110,8 @@ async fn get_conversation(
     params(("id" = Uuid, Path, description = "Conversation id")),
     request_body = ConversationPatch,
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn patch_conversation(
     State(state): State<AppState>,
@@ -125,7 +128,8 @@ async fn patch_conversation(
 
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}", tag = "conversations",
     params(("id" = Uuid, Path, description = "Conversation id")),
-    responses((status = 204), (status = 404, body = ErrorBody)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn delete_conversation(
     State(state): State<AppState>,

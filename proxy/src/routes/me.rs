@@ -31,7 +31,7 @@ async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<Pr
 /// Changes `full_name`, `company` or `preferences`; nothing else.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "profile", request_body = ProfilePatch,
     responses((status = 200, body = Profile), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn patch_me(
     State(state): State<AppState>,

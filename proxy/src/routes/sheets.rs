@@ -25,7 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Saves a (masked) snapshot of a sheet range.
 #[utoipa::path(post, path = "/api/v1/sheets", tag = "sheets", request_body = NewSheet,
     responses((status = 201, body = Sheet), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create_sheet(
     State(state): State<AppState>,
@@ -52,7 +53,8 @@ async fn create_sheet(
 
 /// The caller's sheets, newest first, without their data.
 #[utoipa::path(get, path = "/api/v1/sheets", tag = "sheets", params(PageQuery),
-    responses((status = 200, body = Page<SheetSummary>), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Page<SheetSummary>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn list_sheets(
     State(state): State<AppState>,
@@ -72,7 +74,8 @@ async fn list_sheets(
 
 #[utoipa::path(get, path = "/api/v1/sheets/{id}", tag = "sheets",
     params(("id" = Uuid, Path, description = "Sheet id")),
-    responses((status = 200, body = Sheet), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = Sheet), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn get_sheet(
     State(state): State<AppState>,
@@ -84,7 +87,8 @@ async fn get_sheet(
 
 #[utoipa::path(delete, path = "/api/v1/sheets/{id}", tag = "sheets",
     params(("id" = Uuid, Path, description = "Sheet id")),
-    responses((status = 204), (status = 404, body = ErrorBody)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn delete_sheet(
     State(state): State<AppState>,
