@@ -50,5 +50,9 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     unstubGlobals: true,
+    // A user-event walk through a Fluent dialog takes ~0.5 s alone but
+    // several seconds on a loaded 2-core CI machine; 5 s timed out there.
+    // This bounds a hang, it does not relax any assertion.
+    testTimeout: 30_000,
   },
 });

@@ -7,6 +7,12 @@
 //! unreachable, events stay in the journal and are replayed in order when it
 //! is back, also after a restart: a crash at any point loses nothing.
 //!
+//! Group commit: events recorded at the same time share one fsync of the
+//! journal (each caller still returns only once its own line is durable),
+//! and the worker hands everything queued so far to the store in one call
+//! (the embedded store writes it in one transaction), then records the
+//! position once for the lot.
+//!
 //! Exactly once: an event delivered just before a crash (or a timeout) is
 //! delivered again, but each event carries the UUID it was given when it was
 //! made, and both stores write one row per id (Supabase: `event_id`).
@@ -27,7 +33,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -256,8 +262,11 @@ impl Journal {
     }
 
     fn append(&mut self, entry: &Entry) -> anyhow::Result<()> {
-        let mut line = serde_json::to_vec(entry)?;
-        line.push(b'\n');
+        self.append_lines(&journal_line(entry)?)
+    }
+
+    /// Appends whole lines and makes them durable with one fsync.
+    fn append_lines(&mut self, lines: &[u8]) -> anyhow::Result<()> {
         if self.append.is_none() {
             let path = self.dir.join(journal_name(self.generation));
             let created = !path.exists();
@@ -267,7 +276,7 @@ impl Journal {
             }
         }
         let file = self.append.as_mut().expect("opened above");
-        file.write_all(&line)?;
+        file.write_all(lines)?;
         file.sync_data()?;
         Ok(())
     }
@@ -373,9 +382,40 @@ impl Journal {
     }
 }
 
+fn journal_line(entry: &Entry) -> anyhow::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(entry)?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Lines recorded but not yet written, and what became of them: shared by
+/// every caller whose line is in the group.
+struct Group {
+    lines: Vec<u8>,
+    outcome: Arc<OnceLock<Result<(), String>>>,
+}
+
+impl Group {
+    fn new() -> Group {
+        Group {
+            lines: Vec::new(),
+            outcome: Arc::new(OnceLock::new()),
+        }
+    }
+}
+
+/// Maximum number of events delivered to the store in one call.
+const DELIVERY_BATCH: usize = 512;
+
 pub struct Auditor {
     store: Arc<dyn Store>,
     journal: Arc<Mutex<Journal>>,
+    /// The next group commit: lines wait here while the group before is
+    /// being fsync'ed.
+    group: Arc<Mutex<Group>>,
+    /// One group writer at a time; the others wait here, and usually find
+    /// their line already written when their turn comes.
+    group_writer: tokio::sync::Mutex<()>,
     deliver: tokio::sync::Mutex<()>,
     wake: Notify,
     metrics: Metrics,
@@ -425,6 +465,8 @@ impl Auditor {
         Ok(Auditor {
             store,
             journal: Arc::new(Mutex::new(journal)),
+            group: Arc::new(Mutex::new(Group::new())),
+            group_writer: tokio::sync::Mutex::new(()),
             deliver: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
             metrics,
@@ -499,11 +541,7 @@ impl Auditor {
     async fn enqueue(&self, entry: Entry) {
         self.metrics.audit_event(&entry.event.action);
         let action = entry.event.action.clone();
-        let appended = blocking(&self.journal, {
-            let entry = entry.clone();
-            move |j| j.append(&entry)
-        })
-        .await;
+        let appended = self.append_durably(&entry).await;
         match appended {
             Ok(()) => self.wake.notify_one(),
             Err(error) => {
@@ -514,6 +552,52 @@ impl Auditor {
                     tracing::error!(error = %e, event = ?entry.event, "audit event could not be recorded");
                 }
             }
+        }
+    }
+
+    /// Appends the entry's line to the journal and returns once it is
+    /// durable. Lines of concurrent callers are written and fsync'ed
+    /// together, by whichever of them gets the writer's turn first.
+    async fn append_durably(&self, entry: &Entry) -> anyhow::Result<()> {
+        let line = journal_line(entry)?;
+        let outcome = {
+            let mut group = self
+                .group
+                .lock()
+                .map_err(|_| anyhow::anyhow!("audit group lock poisoned"))?;
+            group.lines.extend_from_slice(&line);
+            group.outcome.clone()
+        };
+        let _turn = self.group_writer.lock().await;
+        if outcome.get().is_none() {
+            let group = self.group.clone();
+            // The group is taken under the journal lock, so groups reach the
+            // file in the order their lines were queued, and the outcome is
+            // set there too, even if this caller stops waiting.
+            blocking(&self.journal, move |journal| {
+                let taken = {
+                    let mut group = group
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("audit group lock poisoned"))?;
+                    std::mem::replace(&mut *group, Group::new())
+                };
+                if taken.lines.is_empty() {
+                    return Ok(());
+                }
+                let written = journal.append_lines(&taken.lines);
+                let _ = taken
+                    .outcome
+                    .set(written.as_ref().map(|_| ()).map_err(|e| format!("{e:#}")));
+                written
+            })
+            .await?;
+        }
+        match outcome.get() {
+            Some(Ok(())) => Ok(()),
+            Some(Err(error)) => Err(anyhow::anyhow!("{error}")),
+            None => Err(anyhow::anyhow!(
+                "audit group commit ended without an outcome"
+            )),
         }
     }
 
@@ -535,27 +619,58 @@ impl Auditor {
                 }
                 return true;
             }
-            for (generation, offset, entry) in pending {
-                let caller = entry.caller();
-                match self.store.log_event(caller.as_ref(), &entry.event).await {
-                    Ok(()) => {}
-                    Err(StoreError::Unavailable(reason)) => {
+            let mut rest = pending.as_slice();
+            while !rest.is_empty() {
+                let batch = &rest[..rest.len().min(DELIVERY_BATCH)];
+                let events: Vec<_> = batch
+                    .iter()
+                    .map(|(_, _, entry)| (entry.caller(), entry.event.clone()))
+                    .collect();
+                let logged = self.store.log_events(&events).await;
+                let mut done = logged.written;
+                match logged.failure {
+                    None => {}
+                    Some(StoreError::Unavailable(reason)) => {
                         tracing::warn!(reason = %reason, "store unreachable; audit events stay queued");
+                        // What was written before it is recorded below the
+                        // early return, so it is not delivered twice.
+                        if done > 0 {
+                            let (generation, offset, _) = batch[done - 1];
+                            let _ = self.record_delivered(generation, offset).await;
+                        }
                         return false;
                     }
-                    Err(error) => {
-                        if let Err(e) = self.set_aside(entry, error).await {
+                    Some(error) => {
+                        let (_, _, refused) = &batch[done];
+                        if let Err(e) = self.set_aside(refused.clone(), error).await {
                             tracing::error!(error = %e, "cannot set a refused audit event aside; will retry");
+                            if done > 0 {
+                                let (generation, offset, _) = batch[done - 1];
+                                let _ = self.record_delivered(generation, offset).await;
+                            }
                             return false;
                         }
+                        done += 1;
                     }
                 }
-                if let Err(error) =
-                    blocking(&self.journal, move |j| j.set_state(generation, offset)).await
-                {
-                    tracing::error!(error = %error, "cannot record audit delivery");
-                    return false;
+                if done > 0 {
+                    let (generation, offset, _) = batch[done - 1];
+                    if !self.record_delivered(generation, offset).await {
+                        return false;
+                    }
                 }
+                rest = &rest[done..];
+            }
+        }
+    }
+
+    /// Records that everything up to `offset` of `generation` is delivered.
+    async fn record_delivered(&self, generation: u64, offset: u64) -> bool {
+        match blocking(&self.journal, move |j| j.set_state(generation, offset)).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(error = %error, "cannot record audit delivery");
+                false
             }
         }
     }
@@ -596,6 +711,54 @@ impl Auditor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::AuditFilter;
+    use crate::store::sqlite::SqliteStore;
+
+    /// Concurrent callers share fsyncs, yet each returns only once its own
+    /// line is in the journal; the worker then delivers the lot in one
+    /// batch, in journal order, and records the position once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_events_are_each_journaled_once_and_delivered_in_order() {
+        const EVENTS: usize = 64;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let auditor = Arc::new(Auditor::open(dir.path(), store.clone(), Metrics::new()).unwrap());
+        let caller = Caller::local();
+        let mut records = tokio::task::JoinSet::new();
+        for n in 0..EVENTS {
+            let (auditor, caller) = (auditor.clone(), caller.clone());
+            records.spawn(async move {
+                let event = AuditEvent::new("ai.query").details(json!({ "n": n }));
+                let id = event.id;
+                auditor
+                    .record(&caller, event, &RequestMeta::default())
+                    .await;
+                // Durable when `record` returns: already in the journal.
+                let journaled = auditor.journal.lock().unwrap().pending().unwrap();
+                assert!(journaled.iter().any(|(_, _, e)| e.event.id == id));
+            });
+        }
+        while let Some(done) = records.join_next().await {
+            done.unwrap();
+        }
+        let journaled = auditor.journal.lock().unwrap().pending().unwrap();
+        let mut ids: Vec<Uuid> = journaled.iter().map(|(_, _, e)| e.event.id).collect();
+        assert_eq!(ids.len(), EVENTS);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), EVENTS, "every event once");
+
+        assert!(auditor.flush().await);
+        assert_eq!(auditor.queued().await, 0);
+        let all = AuditFilter {
+            limit: 500,
+            ..Default::default()
+        };
+        let rows = store.list_audit(&caller, &all).await.unwrap();
+        let delivered: Vec<Uuid> = rows.iter().rev().map(|r| r.id).collect();
+        let in_journal_order: Vec<Uuid> = journaled.iter().map(|(_, _, e)| e.event.id).collect();
+        assert_eq!(delivered, in_journal_order);
+    }
 
     #[test]
     fn kept_events_move_into_the_journal_and_unreadable_lines_are_kept_aside() {

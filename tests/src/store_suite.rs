@@ -415,6 +415,61 @@ pub async fn a_redelivered_event_is_recorded_once(f: &dyn Fixture) {
     assert_eq!(rows[1].resource_id, event.resource_id);
 }
 
+/// A conversation started with its first question holds it, belongs to
+/// its owner only, and counts no tokens yet.
+pub async fn a_conversation_starts_with_its_first_question(f: &dyn Fixture) {
+    let store = f.store();
+    let alice = f.user(false).await;
+    let bob = f.user(false).await;
+    let question = json!({ "id": Uuid::new_v4(), "role": "user", "text": "Who owes most?" });
+    let new = NewConversation {
+        title: Some("Who owes most?".into()),
+        sheet_id: None,
+        model: Some("gemini-test".into()),
+    };
+    let id = store
+        .start_conversation(&alice, &new, std::slice::from_ref(&question))
+        .await
+        .unwrap();
+    let stored = store.get_conversation(&alice, id).await.unwrap();
+    assert_eq!(stored.messages, json!([question]));
+    assert_eq!(stored.title.as_deref(), Some("Who owes most?"));
+    assert_eq!(stored.model.as_deref(), Some("gemini-test"));
+    assert_eq!(stored.total_tokens, 0);
+    assert!(matches!(
+        store.get_conversation(&bob, id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// A batch of events, one of them already delivered (a replay after a
+/// crash), is written in order, once each, and reported as all written.
+pub async fn a_batch_of_events_is_written_in_order_once_each(f: &dyn Fixture) {
+    let store = f.store();
+    let alice = f.user(false).await;
+    store.profile(&alice).await.unwrap();
+    let replayed = AuditEvent::new("sheet.create");
+    store.log_event(Some(&alice), &replayed).await.unwrap();
+    let batch: Vec<_> = [
+        replayed,
+        AuditEvent::new("ai.query"),
+        AuditEvent::new("sheet.delete"),
+    ]
+    .into_iter()
+    .map(|event| (Some(alice.clone()), event))
+    .collect();
+    let logged = store.log_events(&batch).await;
+    assert!(logged.failure.is_none(), "{:?}", logged.failure);
+    assert_eq!(logged.written, 3);
+    let all = AuditFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    let rows = store.list_audit(&alice, &all).await.unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["sheet.delete", "ai.query", "sheet.create"]);
+}
+
 /// Events without a user: stored where the store can hold them (the
 /// embedded store; Supabase with the service key), refused where it
 /// cannot, so the auditor keeps them locally instead.
@@ -499,6 +554,16 @@ macro_rules! store_suite {
         async fn a_redelivered_event_is_recorded_once() {
             let f = $fixture.await;
             system_tests::store_suite::a_redelivered_event_is_recorded_once(&f).await;
+        }
+        #[tokio::test]
+        async fn a_conversation_starts_with_its_first_question() {
+            let f = $fixture.await;
+            system_tests::store_suite::a_conversation_starts_with_its_first_question(&f).await;
+        }
+        #[tokio::test]
+        async fn a_batch_of_events_is_written_in_order_once_each() {
+            let f = $fixture.await;
+            system_tests::store_suite::a_batch_of_events_is_written_in_order_once_each(&f).await;
         }
         #[tokio::test]
         async fn system_events_are_stored_where_the_store_can_hold_them() {

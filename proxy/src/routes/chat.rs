@@ -487,24 +487,6 @@ async fn post_message(
     )
     .await?;
 
-    let conversation_id = match conversation_id {
-        Some(id) => id,
-        None => {
-            let title: String = message.text.trim().chars().take(80).collect();
-            state
-                .store
-                .create_conversation(
-                    &caller,
-                    &NewConversation {
-                        title: Some(title),
-                        sheet_id: None,
-                        model: Some(chat.model.clone()),
-                    },
-                )
-                .await?
-                .id
-        }
-    };
     // The question is stored before the model is called.
     let mut user_message = json!({
         "id": Uuid::new_v4(),
@@ -515,10 +497,28 @@ async fn post_message(
     if let Some(context) = &message.sheet_context {
         user_message["sheet_context"] = context.clone();
     }
-    state
-        .store
-        .append_messages(&caller, conversation_id, &[user_message], 0)
-        .await?;
+    let conversation_id = match conversation_id {
+        Some(id) => {
+            state
+                .store
+                .append_messages(&caller, id, &[user_message], 0)
+                .await?;
+            id
+        }
+        None => {
+            let title: String = message.text.trim().chars().take(80).collect();
+            let new = NewConversation {
+                title: Some(title),
+                sheet_id: None,
+                model: Some(chat.model.clone()),
+            };
+            // A new conversation and its first question in one commit.
+            state
+                .store
+                .start_conversation(&caller, &new, &[user_message])
+                .await?
+        }
+    };
 
     let window = &outgoing.window;
     let request = gemini_request(

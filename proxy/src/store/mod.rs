@@ -114,6 +114,20 @@ pub trait Store: Send + Sync {
         patch: &ConversationPatch,
     ) -> StoreResult<Conversation>;
     async fn delete_conversation(&self, caller: &Caller, id: Uuid) -> StoreResult<()>;
+    /// Creates a conversation that already holds `messages` (its first
+    /// question) and returns its id: in one commit where the store can,
+    /// else as `create_conversation` then `append_messages`.
+    async fn start_conversation(
+        &self,
+        caller: &Caller,
+        conversation: &NewConversation,
+        messages: &[Value],
+    ) -> StoreResult<Uuid> {
+        let created = self.create_conversation(caller, conversation).await?;
+        self.append_messages(caller, created.id, messages, 0)
+            .await?;
+        Ok(created.id)
+    }
     /// Appends chat messages to one of the caller's conversations and adds
     /// `tokens` to its `total_tokens`.
     async fn append_messages(
@@ -126,6 +140,13 @@ pub trait Store: Send + Sync {
 
     /// Writes one audit row: for `caller`, or a system event when `None`.
     async fn log_event(&self, caller: Option<&Caller>, event: &AuditEvent) -> StoreResult<()>;
+    /// Writes audit rows in order, as `log_event` would one by one, and
+    /// stops at the first that fails. Stores that can write several rows
+    /// in one commit do, so a backlog costs one durable write, not one per
+    /// event.
+    async fn log_events(&self, events: &[(Option<Caller>, AuditEvent)]) -> LoggedEvents {
+        log_one_by_one(self, events).await
+    }
     /// The caller's audit rows, or everyone's for a super admin.
     async fn list_audit(
         &self,
@@ -135,4 +156,31 @@ pub trait Store: Send + Sync {
 
     /// Everything stored about the caller (GDPR access and portability).
     async fn export(&self, caller: &Caller) -> StoreResult<Value>;
+}
+
+/// How far [`Store::log_events`] got.
+#[derive(Debug)]
+pub struct LoggedEvents {
+    /// Events written, from the first.
+    pub written: usize,
+    /// Why the event after them was not, if one was not.
+    pub failure: Option<StoreError>,
+}
+
+async fn log_one_by_one<S: Store + ?Sized>(
+    store: &S,
+    events: &[(Option<Caller>, AuditEvent)],
+) -> LoggedEvents {
+    for (written, (caller, event)) in events.iter().enumerate() {
+        if let Err(failure) = store.log_event(caller.as_ref(), event).await {
+            return LoggedEvents {
+                written,
+                failure: Some(failure),
+            };
+        }
+    }
+    LoggedEvents {
+        written: events.len(),
+        failure: None,
+    }
 }

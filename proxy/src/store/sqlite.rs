@@ -421,6 +421,38 @@ fn ensure_profile(conn: &Connection, caller: &Caller) -> StoreResult<()> {
     Ok(())
 }
 
+/// One audit row; an event replayed after a crash is written once.
+fn insert_audit_row(
+    conn: &Connection,
+    caller: Option<&Caller>,
+    event: &AuditEvent,
+) -> StoreResult<()> {
+    if let Some(caller) = caller {
+        ensure_profile(conn, caller)?;
+    }
+    conn.prepare_cached(
+        "insert into audit_logs (id, user_id, action, resource_type, resource_id, details,
+           status, ip_address, user_agent, created_at)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         on conflict (id) do nothing",
+    )
+    .map_err(sql)?
+    .execute(params![
+        event.id.to_string(),
+        caller.map(|c| c.user_id.to_string()),
+        event.action,
+        event.resource_type,
+        event.resource_id.map(|r| r.to_string()),
+        event.details.to_string(),
+        event.status.as_str(),
+        event.ip_address,
+        event.user_agent,
+        event.occurred_at,
+    ])
+    .map_err(sql)?;
+    Ok(())
+}
+
 fn own_profile(conn: &Connection, caller: &Caller) -> StoreResult<Profile> {
     ensure_profile(conn, caller)?;
     fetch(
@@ -525,6 +557,26 @@ impl Store for SqliteStore {
         self.insert_owned(&CONVERSATIONS, caller, columns).await
     }
 
+    async fn start_conversation(
+        &self,
+        caller: &Caller,
+        conversation: &NewConversation,
+        messages: &[Value],
+    ) -> StoreResult<Uuid> {
+        // The messages are a column: one insert, one commit.
+        let columns = vec![
+            ("sheet_id", text(conversation.sheet_id)),
+            ("title", text(conversation.title.as_ref())),
+            ("model", text(conversation.model.as_ref())),
+            (
+                "messages",
+                SqlValue::Text(Value::from(messages).to_string()),
+            ),
+        ];
+        let created: Conversation = self.insert_owned(&CONVERSATIONS, caller, columns).await?;
+        Ok(created.id)
+    }
+
     async fn list_conversations(
         &self,
         caller: &Caller,
@@ -601,33 +653,34 @@ impl Store for SqliteStore {
         let event = event.clone();
         self.with(move |conn| {
             let tx = conn.transaction().map_err(sql)?;
-            if let Some(caller) = &caller {
-                ensure_profile(&tx, caller)?;
-            }
-            // An event replayed after a crash is written once.
-            tx.execute(
-                "insert into audit_logs (id, user_id, action, resource_type, resource_id, details,
-                   status, ip_address, user_agent, created_at)
-                 values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 on conflict (id) do nothing",
-                params![
-                    event.id.to_string(),
-                    caller.as_ref().map(|c| c.user_id.to_string()),
-                    event.action,
-                    event.resource_type,
-                    event.resource_id.map(|r| r.to_string()),
-                    event.details.to_string(),
-                    event.status.as_str(),
-                    event.ip_address,
-                    event.user_agent,
-                    event.occurred_at,
-                ],
-            )
-            .map_err(sql)?;
+            insert_audit_row(&tx, caller.as_ref(), &event)?;
             tx.commit().map_err(sql)?;
             Ok(())
         })
         .await
+    }
+
+    async fn log_events(&self, events: &[(Option<Caller>, AuditEvent)]) -> LoggedEvents {
+        let batch = events.to_vec();
+        // All in one transaction: one commit (one WAL fsync) for the batch.
+        let together = self
+            .with(move |conn| {
+                let tx = conn.transaction().map_err(sql)?;
+                for (caller, event) in &batch {
+                    insert_audit_row(&tx, caller.as_ref(), event)?;
+                }
+                tx.commit().map_err(sql)?;
+                Ok(())
+            })
+            .await;
+        match together {
+            Ok(()) => LoggedEvents {
+                written: events.len(),
+                failure: None,
+            },
+            // Nothing was written: one by one finds the event that fails.
+            Err(_) => log_one_by_one(self, events).await,
+        }
     }
 
     async fn list_audit(
