@@ -83,7 +83,7 @@ model_list:
 litellm_settings:
   telemetry: false
 EOF
-(cd "$OUT" && env -i PATH="$PATH" HOME="$HOME" LITELLM_LOG=ERROR \
+(cd "$OUT" && exec env -i PATH="$PATH" HOME="$HOME" LITELLM_LOG=ERROR \
     "$VENV/bin/litellm" --config "$OUT/litellm.yaml" --host 127.0.0.1 --port $LITELLM_PORT \
     > "$OUT/litellm.log" 2>&1) &
 PIDS+=($!)
