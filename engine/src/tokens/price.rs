@@ -166,6 +166,27 @@ mod tests {
     }
 
     #[test]
+    fn the_proxys_default_model_is_priced() {
+        // GEMINI_MODEL defaults to gemini-flash-latest; the pane asks the
+        // engine to price it (GET /api/v1/config names the model).
+        let table = PriceTable::builtin();
+        for alias in [
+            "gemini-flash-latest",
+            "models/gemini-flash-lite-latest",
+            "gemini-pro-latest",
+        ] {
+            assert!(table.model(alias).is_ok(), "{alias}");
+        }
+        assert_eq!(
+            table
+                .model("gemini-flash-latest")
+                .unwrap()
+                .input_per_million,
+            0.3
+        );
+    }
+
+    #[test]
     fn bad_tables_are_rejected() {
         let bad = BUILTIN.replace("\"inputPerMillion\": 0.3", "\"inputPerMillion\": -1");
         assert!(PriceTable::from_json(&bad).is_err());
