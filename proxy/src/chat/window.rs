@@ -113,8 +113,8 @@ fn tokens(n: u64) -> usize {
 }
 
 /// The model's entry for the window: limits from `models.get`, prices from
-/// the engine's table when it knows the model (zero otherwise: aliases such
-/// as `gemini-flash-latest` have no list price).
+/// the engine's table when it knows the model (it prices the `-latest`
+/// aliases as their tier's 2.5 model), zero for a model it does not know.
 fn model_price(model: &str, limits: &RequestLimits) -> ModelPrice {
     let reserved = tokens(limits.reserved_output);
     let (input_per_million, output_per_million) = PriceTable::builtin()
@@ -302,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn known_models_are_priced_and_aliases_cost_nothing() {
+    fn known_models_and_aliases_are_priced_and_unknown_ones_cost_nothing() {
         let limits = RequestLimits {
             input_token_limit: 10_000,
             reserved_output: 100,
@@ -311,6 +311,8 @@ mod tests {
         let priced = plan("gemini-2.5-flash", input(vec![], None, "hi"), &limits).unwrap();
         assert!(priced.cost.total > 0.0);
         let alias = plan("gemini-flash-latest", input(vec![], None, "hi"), &limits).unwrap();
-        assert_eq!(alias.cost.total, 0.0);
+        assert_eq!(alias.cost.total, priced.cost.total);
+        let unknown = plan("gemini-9-ultra", input(vec![], None, "hi"), &limits).unwrap();
+        assert_eq!(unknown.cost.total, 0.0);
     }
 }
