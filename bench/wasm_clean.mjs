@@ -27,9 +27,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, basename } from 'node:path';
+import { join, basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { csvAsOfficeValues, loadEngine, timed } from './wasm_support.mjs';
 
 const [dataPath, runsArg, pkgArg] = process.argv.slice(2);
 if (!dataPath) {
@@ -37,21 +37,11 @@ if (!dataPath) {
   process.exit(2);
 }
 const runs = Number(runsArg ?? 3);
-const pkgDir = resolve(pkgArg ?? new URL('../addin/src/engine/pkg', import.meta.url).pathname);
-const pkg = await import(pathToFileURL(`${pkgDir}/engine_wasm.js`).href);
-pkg.initSync({ module: readFileSync(`${pkgDir}/engine_wasm_bg.wasm`) });
+const pkg = await loadEngine(pkgArg);
 
 const bytes = readFileSync(dataPath);
 const name = basename(dataPath);
 
-/** Wall and CPU seconds (user + system, this process) of `work()`. */
-function timed(work) {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const result = work();
-  const { user, system } = process.cpuUsage(cpu);
-  return { result, wall: (performance.now() - started) / 1000, cpu: (user + system) / 1e6 };
-}
 
 const best = new Map();
 function record(job, { wall, cpu }, note = '') {
@@ -127,8 +117,7 @@ for (let run = 1; run <= runs; run++) {
 
 // The selection path: what Excel hands over (plain numbers as numbers).
 const text = bytes.toString('utf8');
-const plainNumber = /^-?\d+(\.\d+)?$/;
-const values = parseCsv(text).map((row) => row.map((c) => (plainNumber.test(c) ? Number(c) : c)));
+const values = csvAsOfficeValues(text);
 for (let run = 1; run <= runs; run++) {
   const range = timed(() => {
     const cleaner = new pkg.Cleaner({ values, hasHeader: true }, null);
@@ -167,25 +156,3 @@ for (const [job, { wall, cpu, note }] of best) {
   console.log(`${job.padEnd(40)} ${wall.toFixed(2).padStart(8)} ${cpu.toFixed(2).padStart(8)}  ${note}`);
 }
 
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
-function parseCsv(input) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (quoted) {
-      if (c === '"' && input[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && input[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
-  return rows;
-}

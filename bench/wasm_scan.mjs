@@ -13,8 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
+import { csvAsOfficeValues, loadEngine, timed } from './wasm_support.mjs';
 
 const [dataPath, runsArg, pkgArg] = process.argv.slice(2);
 if (!dataPath) {
@@ -22,50 +21,14 @@ if (!dataPath) {
   process.exit(2);
 }
 const runs = Number(runsArg ?? 3);
-const pkgDir = resolve(pkgArg ?? new URL('../addin/src/engine/pkg', import.meta.url).pathname);
-const pkg = await import(pathToFileURL(`${pkgDir}/engine_wasm.js`).href);
-pkg.initSync({ module: readFileSync(`${pkgDir}/engine_wasm_bg.wasm`) });
+const pkg = await loadEngine(pkgArg);
 
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
-  return rows;
-}
 
-// Excel hands plain numbers over as numbers, everything else as text.
-const plainNumber = /^-?\d+(\.\d+)?$/;
-const values = parseCsv(readFileSync(dataPath, 'utf8')).map((row) =>
-  row.map((cell) => (plainNumber.test(cell) ? Number(cell) : cell)),
-);
+const values = csvAsOfficeValues(readFileSync(dataPath, 'utf8'));
 const cells = values.reduce((n, row) => n + row.length, 0);
 const range = { values, hasHeader: true };
 console.log(`${dataPath}: ${values.length - 1} data rows, ${cells} cells (header included)`);
 
-/** Wall and CPU seconds (user + system, this process) of `work()`. */
-function timed(work) {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const result = work();
-  const { user, system } = process.cpuUsage(cpu);
-  return { result, wall: (performance.now() - started) / 1000, cpu: (user + system) / 1e6 };
-}
 
 // The machine may be shared: CPU time is the steadier figure, wall time
 // what a user would wait on an idle machine at best.
