@@ -74,6 +74,14 @@ async function ask(user: ReturnType<typeof userEvent.setup>, question: string) {
   await user.click(screen.getByRole('button', { name: 'Send' }));
 }
 
+/** Waits until the answer has stopped streaming: the message is then re-rendered
+ * from the stored conversation, so buttons found earlier may be detached. */
+async function answerSettled() {
+  await waitFor(() => {
+    expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+  });
+}
+
 describe('ChatView', () => {
   it('lists active conversations and opens one with its messages rendered as Markdown', async () => {
     const { user, api } = setup();
@@ -282,6 +290,7 @@ describe('ChatView', () => {
     const sendMessage = vi.fn<Send>(streamed('c-1', ['| Region | Total |\n|---|---|\n| North | 1,200.50 |\n| =cmd | 15% |\n']));
     const { user } = setup({ insertTable }, fakeApi({ sendMessage }));
     await ask(user, 'q');
+    await answerSettled();
     await waitFor(() => {
       expect(screen.getByRole('button', { name: 'Insert the table (Region, Total) into the sheet' })).toBeEnabled();
     });
@@ -310,12 +319,14 @@ describe('ChatView', () => {
     const answer = 'Use this:\n\n```excel\n=SUMIFS(B:B,A:A,"North")\n```\n\nNot this:\n\n```\nprint(1)\n```\n';
     const { user } = setup({ insertFormula }, fakeApi({ sendMessage: vi.fn<Send>(streamed('c-1', [answer])) }));
     await ask(user, 'q');
-    const button = await screen.findByRole('button', { name: 'Insert the formula =SUMIFS(B:B,A:A,"North") at the selected cell' });
+    await answerSettled();
+    const formulaButton = () =>
+      screen.getByRole('button', { name: 'Insert the formula =SUMIFS(B:B,A:A,"North") at the selected cell' });
     await waitFor(() => {
-      expect(button).toBeEnabled();
+      expect(formulaButton()).toBeEnabled();
     });
     expect(screen.getAllByRole('button', { name: /Insert the formula/ })).toHaveLength(1);
-    await user.click(button);
+    await user.click(formulaButton());
     expect(insertFormula).toHaveBeenCalledWith('=SUMIFS(B:B,A:A,"North")');
     expect(await screen.findByTestId('insert-notice')).toHaveTextContent('Inserted the formula at Sheet1!E2');
   });
