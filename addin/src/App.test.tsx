@@ -10,6 +10,13 @@ function services(): Services {
     profileFile: vi.fn(() => Promise.resolve(ledgerFile)),
     profileRange: vi.fn(() => Promise.resolve(ledgerProfile)),
     readSelection: vi.fn(() => Promise.resolve({ address: 'A1', values: [] })),
+    clean: {
+      openFile: vi.fn(() => Promise.resolve({ profile: ledgerProfile, recipe: { version: 1, steps: [] }, sheetName: 'Sheet1', sheetNames: ['Sheet1'] })),
+      openRange: vi.fn(() => Promise.resolve({ profile: ledgerProfile, recipe: { version: 1, steps: [] } })),
+      run: vi.fn(() => Promise.reject(new Error('not used'))),
+      undo: vi.fn(() => Promise.resolve(null)),
+      csv: vi.fn(() => Promise.resolve(new Uint8Array())),
+    },
     engineVersion: vi.fn(() => Promise.resolve('0.1.0')),
     getHealth: vi.fn(() => Promise.resolve({ status: 'ok', version: '0.1.0' })),
     chat: {

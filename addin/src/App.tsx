@@ -7,7 +7,8 @@ import type { Selection } from './office/excel.ts';
 import type { HostMode } from './office/host.ts';
 import { ChatView, type ChatApi, type InsertedTable, type TokenEstimateSlot } from './components/chat/ChatView.tsx';
 import type { SheetCells } from './components/chat/tableValues.ts';
-import { CleanView } from './components/CleanView.tsx';
+import { CleanView, type AppliedWrite, type CleanApi } from './components/CleanView.tsx';
+import type { WriteRequest } from './office/write.ts';
 import { PreviewView, type ConfirmedContext, type MaskingApi } from './components/PreviewView.tsx';
 import { LocalTokenEstimate } from './components/chat/LocalTokenEstimate.tsx';
 import { SettingsView } from './components/SettingsView.tsx';
@@ -27,6 +28,10 @@ export interface Services {
   profileFile: (file: File, sheet?: string) => Promise<FileProfile>;
   profileRange: (range: OfficeRange) => Promise<TableProfile>;
   readSelection: () => Promise<Selection>;
+  /** The engine's cleaner (Clean tab); absent when the engine did not start. */
+  clean?: CleanApi;
+  /** Only inside Excel: writes a cleaned selection back, undoably. */
+  applyToSheet?: (request: WriteRequest) => Promise<AppliedWrite>;
   engineVersion: () => Promise<string>;
   getHealth: () => Promise<Health>;
   chat: ChatApi;
@@ -145,13 +150,15 @@ export function App({ mode, services }: AppProps) {
       : undefined);
 
   const panels: Record<TabValue, ReactNode> = {
-    clean: (
+    clean: services.clean ? (
       <CleanView
         mode={mode}
-        profileFile={services.profileFile}
-        profileRange={services.profileRange}
         readSelection={services.readSelection}
+        clean={services.clean}
+        applyToSheet={mode === 'excel' ? services.applyToSheet : undefined}
       />
+    ) : (
+      <Text>Cleaning is not available: the engine did not start.</Text>
     ),
     preview: masking ? (
       <PreviewView

@@ -7,7 +7,7 @@ import { readSelection } from './office/excel.ts';
 import { detectHost, officeThemeIsDark, workbookName } from './office/host.ts';
 import { MaskingSession, policyOf } from './engine/masking.ts';
 import type { MaskPolicy } from './engine/types.ts';
-import { insertAtSelection, restoreSnapshot } from './office/write.ts';
+import { insertAtSelection, restoreSnapshot, writeCells } from './office/write.ts';
 import { openDialogForMessage } from './office/dialog.ts';
 import type { AuthService } from './auth/auth.ts';
 import { DEFAULT_PREFERENCES, loadSettings, saveSettings } from './settings.ts';
@@ -54,6 +54,17 @@ const services: Services = {
   profileFile: (file, sheet) => engine.profileFile(file, sheet),
   profileRange: (range) => engine.profileRange(range),
   readSelection: () => readSelection(),
+  clean: {
+    openFile: (file, sheet) => engine.openCleanerFile(file, sheet),
+    openRange: (range) => engine.openCleanerRange(range),
+    run: (recipe, options) => engine.runClean(recipe, options),
+    undo: () => engine.undoClean(),
+    csv: () => engine.cleanedCsv(),
+  },
+  applyToSheet: async (request) => {
+    const snapshot = await writeCells(request);
+    return { address: snapshot.address, undo: () => restoreSnapshot(snapshot) };
+  },
   engineVersion: () => engine.version(),
   getHealth: () => proxy.getHealth(),
   chat: proxy,

@@ -181,3 +181,102 @@ describe('EngineClient', () => {
     expect(await count).toBe(1);
   });
 });
+
+describe('EngineClient cleaning runs', () => {
+  const progress = (stepsDone: number, stepsTotal: number, step: string | null) => ({ done: stepsDone === stepsTotal, stepsDone, stepsTotal, step });
+  const recipe = { version: 1, steps: [{ op: 'standardize', column: 'Amount', as: 'decimal' }, { op: 'duplicates', threshold: 0.9 }] };
+
+  /** Answers each request once it is posted, so the run's loop can go on. */
+  async function answer(worker: FakeWorker, index: number, type: string, result: unknown) {
+    await vi.waitFor(() => {
+      expect(worker.posted.length).toBeGreaterThan(index);
+    });
+    const message = worker.posted[index]?.message;
+    expect(message?.type).toBe(type);
+    worker.reply({ id: message?.id ?? -1, ok: true, result: result as never });
+  }
+
+  it('runs a recipe one step per request, reporting progress after each, then finishes', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const seen: unknown[] = [];
+
+    const run = client.runClean(recipe, { onProgress: (p) => seen.push(p) });
+    expect(worker.lastRequest()).toEqual({ id: 1, type: 'cleanStart', recipe });
+    await answer(worker, 0, 'cleanStart', progress(0, 2, null));
+    await answer(worker, 1, 'cleanStep', progress(1, 2, 'Standardize Amount'));
+    await answer(worker, 2, 'cleanStep', progress(2, 2, 'Duplicates'));
+    const finished = { diff: [], summary: { changedCells: 0 } };
+    await answer(worker, 3, 'cleanFinish', finished);
+
+    await expect(run).resolves.toEqual(finished);
+    expect(seen).toEqual([progress(0, 2, null), progress(1, 2, 'Standardize Amount'), progress(2, 2, 'Duplicates')]);
+    expect(worker.posted).toHaveLength(4);
+  });
+
+  it('cancels between steps when aborted, and rejects with an AbortError', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const controller = new AbortController();
+
+    const run = client.runClean(recipe, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        // The user presses Cancel while the first step is reported.
+        if (p.stepsDone === 1) controller.abort();
+      },
+    });
+    await answer(worker, 0, 'cleanStart', progress(0, 2, null));
+    await answer(worker, 1, 'cleanStep', progress(1, 2, 'Standardize Amount'));
+    await answer(worker, 2, 'cleanCancel', null);
+
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    // No further step and no finish were asked for.
+    expect(worker.posted.map((p) => p.message.type)).toEqual(['cleanStart', 'cleanStep', 'cleanCancel']);
+  });
+
+  it('does not start at all when already aborted', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const controller = new AbortController();
+    controller.abort();
+
+    await expect(client.runClean(recipe, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(worker.posted).toHaveLength(0);
+  });
+
+  it('passes a failing step’s message on', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+
+    const run = client.runClean(recipe);
+    await answer(worker, 0, 'cleanStart', progress(0, 2, null));
+    await vi.waitFor(() => {
+      expect(worker.posted).toHaveLength(2);
+    });
+    worker.reply({ id: 2, ok: false, error: 'recipe: column "Amount" not found' });
+
+    await expect(run).rejects.toThrow('recipe: column "Amount" not found');
+  });
+
+  it('opens a file for cleaning by transferring its bytes, and a range by copying it', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const bytes = new TextEncoder().encode('a\n1\n').buffer;
+
+    const opened = client.openCleanerFile({ bytes, name: 'a.csv' }, 'Sheet1');
+    await vi.waitFor(() => {
+      expect(worker.posted).toHaveLength(1);
+    });
+    expect(worker.lastRequest()).toMatchObject({ type: 'cleanOpenFile', fileName: 'a.csv', sheet: 'Sheet1' });
+    expect(worker.posted[0]?.transfer).toEqual([bytes]);
+    const result = { profile: ledgerProfile, recipe: { version: 1, steps: [] }, sheetName: 'Sheet1', sheetNames: ['Sheet1'] };
+    worker.reply({ id: 1, ok: true, result });
+    await expect(opened).resolves.toEqual(result);
+
+    const range = { values: [['a'], [1]] };
+    void client.openCleanerRange(range);
+    expect(worker.lastRequest()).toEqual({ id: 2, type: 'cleanOpenRange', range });
+    expect(worker.posted[1]?.transfer).toEqual([]);
+  });
+});

@@ -1,14 +1,18 @@
-import type { EngineRequest, EngineRequestBodies, EngineRequestType, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
+import type { CleanOpened, CleanOpenedFile, EngineRequest, EngineRequestBodies, EngineRequestType, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
 import type {
   ChatWindow,
+  CleanProgress,
+  CleanResult,
   FileProfile,
   MaskPolicy,
   MaskResult,
   OfficeRange,
   Preview,
   PriceTable,
+  Recipe,
   ScanResult,
   SheetContextOptions,
+  SheetValues,
   TableProfile,
   WindowInput,
   WindowLimits,
@@ -24,6 +28,18 @@ export interface WorkerLike {
 
 /** A file to profile: a picked or dropped `File`, or bytes already in memory. */
 export type FileInput = File | { bytes: ArrayBuffer; name: string };
+
+/** How a cleaning run reports and is stopped. */
+export interface CleanRunOptions {
+  /** Called once the job starts and after every step. */
+  onProgress?: (progress: CleanProgress) => void;
+  /** Aborting cancels the job between steps; the table stays as it was. */
+  signal?: AbortSignal;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The cleaning run was cancelled.', 'AbortError');
+}
 
 interface Pending {
   resolve: (result: EngineResults[EngineRequestType]) => void;
@@ -120,6 +136,53 @@ export class EngineClient {
 
   priceTable(): Promise<PriceTable> {
     return this.call('priceTable', {});
+  }
+
+  /** Opens a file's sheet (the first with data, or `sheet`) for cleaning: its profile and suggested recipe. */
+  async openCleanerFile(file: FileInput, sheet?: string | null): Promise<CleanOpenedFile> {
+    const bytes = file instanceof Blob ? await file.arrayBuffer() : file.bytes;
+    return this.call('cleanOpenFile', { bytes, fileName: file.name, sheet: sheet ?? null }, [bytes]);
+  }
+
+  /** Opens an Excel selection for cleaning: its profile and suggested recipe. */
+  openCleanerRange(range: OfficeRange): Promise<CleanOpened> {
+    return this.call('cleanOpenRange', { range });
+  }
+
+  /**
+   * Runs `recipe` on the open table one step per request, so the worker
+   * reports progress after each step and reads a cancel between steps.
+   * Rejects with the signal's reason once aborted (the job is cancelled and
+   * the table left as it was).
+   */
+  async runClean(recipe: Recipe, options: CleanRunOptions = {}): Promise<CleanResult> {
+    const { onProgress, signal } = options;
+    signal?.throwIfAborted();
+    let progress = await this.call('cleanStart', { recipe });
+    onProgress?.(progress);
+    while (!progress.done) {
+      if (signal?.aborted) {
+        await this.call('cleanCancel', {});
+        throw abortReason(signal);
+      }
+      progress = await this.call('cleanStep', {});
+      onProgress?.(progress);
+    }
+    if (signal?.aborted) {
+      await this.call('cleanCancel', {});
+      throw abortReason(signal);
+    }
+    return this.call('cleanFinish', {});
+  }
+
+  /** Takes back the last finished run; resolves to the table's values then, or null if there was none. */
+  undoClean(): Promise<SheetValues | null> {
+    return this.call('cleanUndo', {});
+  }
+
+  /** The open table as it stands (cleaned once a run finished), as UTF-8 CSV. */
+  cleanedCsv(): Promise<Uint8Array> {
+    return this.call('cleanCsv', {});
   }
 
   dispose(): void {

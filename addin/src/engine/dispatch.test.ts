@@ -25,6 +25,14 @@ function fakeEngine(overrides: Partial<EngineApi> = {}) {
     countTokens: unused('countTokens'),
     buildWindow: unused('buildWindow'),
     priceTable: unused('priceTable'),
+    cleanOpenFile: unused('cleanOpenFile'),
+    cleanOpenRange: unused('cleanOpenRange'),
+    cleanStart: unused('cleanStart'),
+    cleanStep: unused('cleanStep'),
+    cleanFinish: unused('cleanFinish'),
+    cleanCancel: unused('cleanCancel'),
+    cleanUndo: unused('cleanUndo'),
+    cleanCsv: unused('cleanCsv'),
     ...overrides,
   };
   return { engine, profileFile, profileRange };
@@ -118,5 +126,27 @@ describe('createRequestHandler', () => {
       { id: 1, ok: false, error: 'The engine could not start: CompileError: invalid wasm' },
       { id: 2, ok: false, error: 'The engine could not start: CompileError: invalid wasm' },
     ]);
+  });
+});
+
+describe('dispatch of cleaning requests', () => {
+  it('hands a file to the cleaner with its sheet, and a job its steps in turn', () => {
+    const opened = { profile: ledgerProfile, recipe: { version: 1, steps: [] }, sheetName: 'Sheet1', sheetNames: ['Sheet1'] };
+    const cleanOpenFile = vi.fn<EngineApi['cleanOpenFile']>(() => opened);
+    const progress = { done: false, stepsDone: 0, stepsTotal: 1, step: null };
+    const cleanStart = vi.fn<EngineApi['cleanStart']>(() => progress);
+    const cleanStep = vi.fn<EngineApi['cleanStep']>(() => ({ ...progress, done: true, stepsDone: 1 }));
+    const cleanCancel = vi.fn<EngineApi['cleanCancel']>();
+    const { engine } = fakeEngine({ cleanOpenFile, cleanStart, cleanStep, cleanCancel });
+    const recipe = { version: 1, steps: [{ op: 'duplicates', threshold: 0.5 }] };
+
+    expect(dispatch(engine, { id: 1, type: 'cleanOpenFile', bytes: new ArrayBuffer(2), fileName: 'a.csv' })).toEqual({ id: 1, ok: true, result: opened });
+    expect(cleanOpenFile.mock.calls[0]?.[0]).toBeInstanceOf(Uint8Array);
+    expect(cleanOpenFile.mock.calls[0]?.slice(1)).toEqual(['a.csv', null]);
+    expect(dispatch(engine, { id: 2, type: 'cleanStart', recipe })).toEqual({ id: 2, ok: true, result: progress });
+    expect(cleanStart).toHaveBeenCalledWith(recipe);
+    expect(dispatch(engine, { id: 3, type: 'cleanStep' })).toMatchObject({ id: 3, ok: true, result: { done: true, stepsDone: 1 } });
+    expect(dispatch(engine, { id: 4, type: 'cleanCancel' })).toEqual({ id: 4, ok: true, result: null });
+    expect(cleanCancel).toHaveBeenCalledOnce();
   });
 });

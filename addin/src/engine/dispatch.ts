@@ -1,15 +1,19 @@
 import { messageOf } from '../errors.ts';
-import type { EngineRequest, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
+import type { CleanOpened, CleanOpenedFile, EngineRequest, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
 import type {
   ChatWindow,
+  CleanProgress,
+  CleanResult,
   FileProfile,
   MaskPolicy,
   MaskResult,
   OfficeRange,
   Preview,
   PriceTable,
+  Recipe,
   ScanResult,
   SheetContextOptions,
+  SheetValues,
   TableProfile,
   WindowInput,
   WindowLimits,
@@ -31,6 +35,14 @@ export interface EngineApi {
   countTokens(text: string, model?: string | null): number;
   buildWindow(input: WindowInput, limits: WindowLimits | null, model: string): ChatWindow;
   priceTable(): PriceTable;
+  cleanOpenFile(bytes: Uint8Array, fileName: string, sheet: string | null): CleanOpenedFile;
+  cleanOpenRange(range: OfficeRange): CleanOpened;
+  cleanStart(recipe: Recipe): CleanProgress;
+  cleanStep(): CleanProgress;
+  cleanFinish(): CleanResult;
+  cleanCancel(): void;
+  cleanUndo(): SheetValues | null;
+  cleanCsv(): Uint8Array;
 }
 
 type Answer = EngineResults[keyof EngineResults];
@@ -66,6 +78,23 @@ function answer(engine: EngineApi, request: EngineRequest): Answer {
       return engine.buildWindow(request.input, request.limits ?? null, request.model);
     case 'priceTable':
       return engine.priceTable();
+    case 'cleanOpenFile':
+      return engine.cleanOpenFile(new Uint8Array(request.bytes), request.fileName, request.sheet ?? null);
+    case 'cleanOpenRange':
+      return engine.cleanOpenRange(request.range);
+    case 'cleanStart':
+      return engine.cleanStart(request.recipe);
+    case 'cleanStep':
+      return engine.cleanStep();
+    case 'cleanFinish':
+      return engine.cleanFinish();
+    case 'cleanCancel':
+      engine.cleanCancel();
+      return null;
+    case 'cleanUndo':
+      return engine.cleanUndo();
+    case 'cleanCsv':
+      return engine.cleanCsv();
     default: {
       // Messages cross a thread boundary untyped, so an unknown type is possible at run time.
       const unknownType = (request as { type?: unknown }).type;

@@ -82,3 +82,70 @@ describe('the wasm engine behind the worker', () => {
     ]);
   });
 });
+
+describe('the wasm cleaner behind the worker', () => {
+  const messy = ['Customer,Amount', 'Acme, 1200.50 ', 'Beta,n/a', 'Acme,300', 'Acme,300'].join('\n');
+
+  function open() {
+    const bytes = new TextEncoder().encode(messy).buffer;
+    return resultOf(dispatch(engine, { id: 10, type: 'cleanOpenFile', bytes, fileName: 'messy.csv' })) as EngineResults['cleanOpenFile'];
+  }
+
+  it('opens a file with its profile, sheet and suggested recipe', () => {
+    const opened = open();
+
+    expect(opened.sheetName).toBe('messy');
+    expect(opened.sheetNames).toEqual(['messy']);
+    expect(opened.profile).toMatchObject({ rowCount: 4, columnCount: 2 });
+    expect(opened.recipe.steps.map((step) => step.op)).toContain('duplicates');
+    expect(opened.recipe.steps).toContainEqual(expect.objectContaining({ op: 'standardize', column: 'Amount' }));
+  });
+
+  it('runs a recipe step by step, diffs it, writes CSV, and undoes it', () => {
+    const opened = open();
+    const started = resultOf(dispatch(engine, { id: 11, type: 'cleanStart', recipe: opened.recipe })) as EngineResults['cleanStart'];
+    expect(started).toMatchObject({ done: false, stepsDone: 0, stepsTotal: opened.recipe.steps.length });
+
+    let progress = started;
+    const seen: number[] = [];
+    while (!progress.done) {
+      progress = resultOf(dispatch(engine, { id: 12, type: 'cleanStep' })) as EngineResults['cleanStep'];
+      seen.push(progress.stepsDone);
+    }
+    expect(seen).toEqual(opened.recipe.steps.map((_step, index) => index + 1));
+    const result = resultOf(dispatch(engine, { id: 13, type: 'cleanFinish' })) as EngineResults['cleanFinish'];
+
+    expect(result.summary.columns).toEqual(['Customer', 'Amount']);
+    expect(result.diff).toContainEqual(expect.objectContaining({ row: 0, column: 1, before: ' 1200.50 ', after: 1200.5 }));
+    expect(result.diff).toContainEqual(expect.objectContaining({ row: 1, column: 1, before: 'n/a', after: null }));
+    // The two identical Acme rows are flagged, not removed.
+    expect(result.summary.findings.length).toBeGreaterThan(0);
+    expect(result.summary.rowsAfter).toBe(4);
+
+    const csv = new TextDecoder().decode(resultOf(dispatch(engine, { id: 14, type: 'cleanCsv' })) as Uint8Array);
+    expect(csv.trim().split(/\r?\n/)).toEqual(['Customer,Amount', 'Acme,1200.5', 'Beta,', 'Acme,300', 'Acme,300']);
+
+    const undone = resultOf(dispatch(engine, { id: 15, type: 'cleanUndo' })) as EngineResults['cleanUndo'];
+    expect(undone?.values[1]).toEqual(['Acme', ' 1200.50 ']);
+  });
+
+  it('cancels a job between steps, leaving the table as it was', () => {
+    const opened = open();
+    resultOf(dispatch(engine, { id: 16, type: 'cleanStart', recipe: opened.recipe }));
+    resultOf(dispatch(engine, { id: 17, type: 'cleanStep' }));
+    resultOf(dispatch(engine, { id: 18, type: 'cleanCancel' }));
+
+    const csv = new TextDecoder().decode(resultOf(dispatch(engine, { id: 19, type: 'cleanCsv' })) as Uint8Array);
+    expect(csv).toContain(' 1200.50 ');
+    const step = dispatch(engine, { id: 20, type: 'cleanStep' });
+    expect(step).toEqual({ id: 20, ok: false, error: 'No cleaning run is in progress.' });
+  });
+
+  it('refuses an invalid recipe with the engine’s message', () => {
+    open();
+    const response = dispatch(engine, { id: 21, type: 'cleanStart', recipe: { version: 1, steps: [{ op: 'duplicates', treshold: 0.5 }] } });
+
+    expect(response.ok).toBe(false);
+    expect(!response.ok && response.error).toMatch(/treshold/);
+  });
+});

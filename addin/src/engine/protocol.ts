@@ -1,13 +1,17 @@
 import type {
   ChatWindow,
+  CleanProgress,
+  CleanResult,
   FileProfile,
   MaskPolicy,
   MaskResult,
   OfficeRange,
   Preview,
   PriceTable,
+  Recipe,
   ScanResult,
   SheetContextOptions,
+  SheetValues,
   TableProfile,
   WindowInput,
   WindowLimits,
@@ -18,6 +22,18 @@ import type {
  * or empty with a fresh key. The pane keeps the vault, never the worker.
  */
 export type MaskerSource = { vault: string } | { key: Uint8Array };
+
+/** A table opened for cleaning: its profile and the recipe the engine suggests for it. */
+export interface CleanOpened {
+  profile: TableProfile;
+  recipe: Recipe;
+}
+
+/** A file opened for cleaning, with the sheet read and the workbook's other sheets. */
+export interface CleanOpenedFile extends CleanOpened {
+  sheetName: string;
+  sheetNames: string[];
+}
 
 /** What each request carries besides its type and id. */
 export interface EngineRequestBodies {
@@ -36,6 +52,19 @@ export interface EngineRequestBodies {
   countTokens: { text: string; model?: string | null };
   buildWindow: { input: WindowInput; limits?: WindowLimits | null; model: string };
   priceTable: object;
+  /**
+   * Cleaning: the worker holds one cleaner (the table last opened) and at
+   * most one running job. The pane drives a job one step per request, so
+   * progress shows after each step and a cancel goes through between steps.
+   */
+  cleanOpenFile: { bytes: ArrayBuffer; fileName: string; sheet?: string | null };
+  cleanOpenRange: { range: OfficeRange };
+  cleanStart: { recipe: Recipe };
+  cleanStep: object;
+  cleanFinish: object;
+  cleanCancel: object;
+  cleanUndo: object;
+  cleanCsv: object;
 }
 
 /** The result each request type resolves to. */
@@ -55,6 +84,16 @@ export interface EngineResults {
   countTokens: number;
   buildWindow: ChatWindow;
   priceTable: PriceTable;
+  cleanOpenFile: CleanOpenedFile;
+  cleanOpenRange: CleanOpened;
+  cleanStart: CleanProgress;
+  cleanStep: CleanProgress;
+  cleanFinish: CleanResult;
+  cleanCancel: null;
+  /** The table's values after taking back the last run, or null when there was none. */
+  cleanUndo: SheetValues | null;
+  /** The cleaned table as UTF-8 CSV. */
+  cleanCsv: Uint8Array;
 }
 
 export type EngineRequestType = keyof EngineRequestBodies;
