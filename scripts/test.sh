@@ -41,8 +41,12 @@ step "add-in: eslint, tsc, vitest"
 step "build (task pane, manifest, proxy)"
 PROFILE=debug "$ROOT/scripts/build.sh"
 
-step "end-to-end: real proxy + headless Chromium"
-(cd tests/e2e && PROXY_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/proxy" npm test --silent)
+step "end-to-end: real proxy + headless Chromium, Gemini and Supabase (Auth + PostgREST) stand-ins"
+# `cargo test --workspace` built the stand-ins already; this is a no-op then.
+cargo build -p system-tests --bin gemini-standin --bin supabase-standin --locked
+bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+(cd tests/e2e && PROXY_BIN="$bin/proxy" GEMINI_STANDIN_BIN="$bin/gemini-standin" \
+  SUPABASE_STANDIN_BIN="$bin/supabase-standin" npm test --silent)
 
 step "API fuzzing: schemathesis against the proxy's /openapi.json"
 api_fuzz

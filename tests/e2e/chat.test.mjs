@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { KEY, startGemini } from './gemini-standin.mjs';
-import { OUTPUT, launchChromium, startProxy } from './support.mjs';
+import { KEY, OUTPUT, launchChromium, startGemini, startProxy } from './support.mjs';
 
 let gemini;
 let proxy;
@@ -24,7 +23,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   const codes = await Promise.all([proxy?.stop(), unconfigured?.stop(), limited?.stop()]);
-  await gemini?.stop();
+  assert.equal(await gemini?.stop(), 0, 'the Gemini stand-in stops cleanly on SIGTERM');
   assert.deepEqual(codes, [0, 0, 0], 'the proxies shut down cleanly on SIGTERM');
 });
 
@@ -39,7 +38,7 @@ async function openChat(url) {
 }
 
 test('a question is answered by a streamed, Markdown-rendered answer and the conversation is listed', async () => {
-  gemini.script(['Totals by region:\n\n', '| Region | Total |\n|---|---|\n', '| North | 1,200.50 |\n', '| South | 800 |\n']);
+  await gemini.script(['Totals by region:\n\n', '| Region | Total |\n|---|---|\n', '| North | 1,200.50 |\n', '| South | 800 |\n']);
   const { page, pageErrors } = await openChat(proxy.url);
 
   await page.getByRole('textbox', { name: /Message/ }).fill('What are the totals by region?');
@@ -64,7 +63,7 @@ test('a question is answered by a streamed, Markdown-rendered answer and the con
   await listed.waitFor({ timeout: 10_000 });
   assert.equal(await listed.getAttribute('aria-current'), 'true');
   // What Gemini received: the question, from the stored history.
-  const sent = gemini.requests().find((r) => r.method === 'streamGenerateContent');
+  const sent = (await gemini.requests()).find((r) => r.method === 'streamGenerateContent');
   assert.ok(JSON.stringify(sent.body.contents).includes('What are the totals by region?'));
   assert.deepEqual(pageErrors, []);
 
@@ -74,7 +73,7 @@ test('a question is answered by a streamed, Markdown-rendered answer and the con
 
 test('Stop ends a streaming answer; the proxy keeps what arrived, marked incomplete', async () => {
   const pieces = Array.from({ length: 40 }, (_, index) => `Part ${index + 1}. `);
-  gemini.script({ pieces, delayMs: 150 });
+  await gemini.script({ pieces, delayMs: 150 });
   const { page, pageErrors } = await openChat(proxy.url);
   await page.getByRole('button', { name: 'New conversation' }).click();
   await page.getByRole('textbox', { name: /Message/ }).fill('Explain every column in detail');
@@ -103,7 +102,7 @@ test('Stop ends a streaming answer; the proxy keeps what arrived, marked incompl
   assert.equal(await reopened.first().getAttribute('data-state'), 'incomplete');
   assert.match(await reopened.first().innerText(), /Part 1\./);
   assert.match(await reopened.first().innerText(), /This answer was cut off before it finished\./);
-  assert.ok(gemini.disconnects() >= 1, 'the proxy closed the upstream stream when the pane stopped');
+  assert.ok((await gemini.disconnects()) >= 1, 'the proxy closed the upstream stream when the pane stopped');
   assert.deepEqual(pageErrors, []);
 });
 
@@ -120,7 +119,7 @@ test('without a Gemini key the chat says it is not set up and keeps the question
 });
 
 test('over the rate limit the chat shows when sending works again, from Retry-After', async () => {
-  gemini.script(['First answer.']);
+  await gemini.script(['First answer.']);
   const { page, pageErrors } = await openChat(limited.url);
   const box = page.getByRole('textbox', { name: /Message/ });
   await box.fill('First question');

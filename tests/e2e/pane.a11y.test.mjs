@@ -85,7 +85,7 @@ test('every tab passes axe-core with no serious or critical violations; screensh
   await screenshot(page, 'preview');
 
   await showTab(page, 'Chat');
-  servers.gemini.script(['Totals by region:\n\n', '| Region | Total |\n|---|---|\n', '| North | 1,200.50 |\n', '| South | 800 |\n']);
+  await servers.gemini.script(['Totals by region:\n\n', '| Region | Total |\n|---|---|\n', '| North | 1,200.50 |\n', '| South | 800 |\n']);
   await page.getByRole('textbox', { name: /Message/ }).fill('What are the totals by region?');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('[data-testid="assistant-message"][data-state="done"]').waitFor({ timeout: 30_000 });

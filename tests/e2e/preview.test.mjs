@@ -29,9 +29,8 @@ async function openPane() {
 }
 
 /** The system instruction text of every request the proxy made to Gemini for an answer. */
-function systemTexts() {
-  return servers.gemini
-    .requests()
+async function systemTexts() {
+  return (await servers.gemini.requests())
     .filter((request) => request.method === 'streamGenerateContent')
     .map((request) => (request.body.systemInstruction?.parts ?? []).map((part) => part.text).join('\n'));
 }
@@ -62,9 +61,9 @@ test('the confirmed preview payload reaches Gemini byte for byte, and the answer
   assert.match(await emailRow.getByTestId('pii-examples').innerText(), /alice\.martin@example\.com/);
 
   // Not confirmed yet: the question goes alone.
-  servers.gemini.script(['Noted.']);
+  await servers.gemini.script(['Noted.']);
   await ask(page, 'Is anything attached?');
-  assert.equal(systemTexts().filter((text) => text.includes(payload)).length, 0, 'no sheet data before the confirmation');
+  assert.equal((await systemTexts()).filter((text) => text.includes(payload)).length, 0, 'no sheet data before the confirmation');
 
   await page.getByRole('tab', { name: 'Preview & Mask' }).click();
   await page.getByRole('button', { name: 'Use in chat' }).click();
@@ -75,13 +74,13 @@ test('the confirmed preview payload reaches Gemini byte for byte, and the answer
   // A pseudonym of an email, as the model would quote it back.
   const [pseudonym, email] = Object.entries(vault.tokens).find(([, value]) => value.includes('@')) ?? [];
   assert.ok(pseudonym && payload.includes(pseudonym), `the payload uses the vault's pseudonyms:\n${payload}`);
-  servers.gemini.script([`The customer ${pseudonym} appears twice.`]);
+  await servers.gemini.script([`The customer ${pseudonym} appears twice.`]);
   await page.getByRole('tab', { name: 'Chat' }).click();
   await page.getByRole('textbox', { name: /Message/ }).fill('Who appears twice?');
   await page.getByTestId('token-estimate').filter({ hasText: /This message will send about [\d,]+ tokens \(≈ \$[\d.]+\), the sheet preview included/ }).waitFor({ timeout: 10_000 });
   await ask(page, 'Who appears twice?');
 
-  const last = systemTexts().at(-1);
+  const last = (await systemTexts()).at(-1);
   assert.ok(last.includes(payload), `Gemini's system instruction holds the previewed payload byte for byte:\n${last}`);
   // Un-masking runs in the engine worker just after the last piece arrives.
   const restored = page.locator('[data-testid="assistant-message"]').last().filter({ hasText: `The customer ${email} appears twice.` });

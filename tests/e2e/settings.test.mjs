@@ -22,7 +22,7 @@ test('export downloads the server’s copy; delete asks, then removes the conver
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(servers.proxy.url, { waitUntil: 'load' });
 
-  servers.gemini.script(['Noted.']);
+  await servers.gemini.script(['Noted.']);
   await page.getByRole('tab', { name: 'Chat' }).click();
   await page.getByRole('textbox', { name: /Message/ }).fill('Remember the Q3 invoices');
   await page.getByRole('button', { name: 'Send' }).click();

@@ -19,6 +19,11 @@
 //! Every generate request body is recorded, streams and whole answers apart
 //! ([`GeminiStandIn::requests`], [`GeminiStandIn::generate_requests`]).
 //!
+//! [`control_router`] is a separate test-only HTTP API (the
+//! `gemini-standin` binary serves it on its own port, never beside the
+//! Gemini paths) through which the browser tests script answers and read
+//! what was sent.
+//!
 //! Every call needs `x-goog-api-key` (403 `PERMISSION_DENIED` otherwise);
 //! errors are `{"error": {"code", "message", "status", "details"?}}`.
 
@@ -262,7 +267,13 @@ fn sse_response(rx: mpsc::Receiver<Bytes>) -> Response {
 }
 
 /// Sends the pieces, `pause` apart; the last carries `STOP` and the usage.
-async fn send_answer(tx: &mpsc::Sender<Bytes>, pieces: &[String], prompt: u64, pause: Duration) {
+/// False when the client went away before the end.
+async fn send_answer(
+    tx: &mpsc::Sender<Bytes>,
+    pieces: &[String],
+    prompt: u64,
+    pause: Duration,
+) -> bool {
     let output: u64 = pieces
         .iter()
         .map(|p| p.split_whitespace().count() as u64)
@@ -278,9 +289,10 @@ async fn send_answer(tx: &mpsc::Sender<Bytes>, pieces: &[String], prompt: u64, p
             last.then_some((prompt, output)),
         );
         if tx.send(bytes).await.is_err() {
-            return;
+            return false;
         }
     }
+    true
 }
 
 async fn generate(
@@ -360,10 +372,14 @@ async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Respons
         }
         Behaviour::SlowFirstByte(wait, pieces) => {
             tokio::time::sleep(wait).await;
-            tokio::spawn(async move { send_answer(&tx, &pieces, prompt, Duration::ZERO).await });
+            tokio::spawn(async move {
+                send_answer(&tx, &pieces, prompt, Duration::ZERO).await;
+            });
         }
         Behaviour::Answer(pieces) => {
-            tokio::spawn(async move { send_answer(&tx, &pieces, prompt, Duration::ZERO).await });
+            tokio::spawn(async move {
+                send_answer(&tx, &pieces, prompt, Duration::ZERO).await;
+            });
         }
         Behaviour::Truncated(pieces) => {
             tokio::spawn(async move {
@@ -403,7 +419,14 @@ async fn stream(inner: Arc<Inner>, behaviour: Behaviour, prompt: u64) -> Respons
             });
         }
         Behaviour::Paced(pieces, pause) => {
-            tokio::spawn(async move { send_answer(&tx, &pieces, prompt, pause).await });
+            tokio::spawn(async move {
+                // A paced answer is long enough to be stopped part-way: the
+                // browser tests check the proxy then closes this stream.
+                if !send_answer(&tx, &pieces, prompt, pause).await {
+                    inner.disconnected.fetch_add(1, Ordering::SeqCst);
+                    inner.notify.notify_waiters();
+                }
+            });
         }
         Behaviour::Hang(piece) => {
             tokio::spawn(async move {
@@ -473,7 +496,78 @@ async fn model_get(
     .into_response()
 }
 
+/// One scripted answer of the control API: `{"pieces": [..], "pause_ms": n}`
+/// (a paced stream), `{"status": 503}` or `{"too_many": "0.2s" | null}`.
+fn scripted(value: &Value) -> Result<Behaviour, String> {
+    if let Some(pieces) = value.get("pieces") {
+        let pieces = pieces
+            .as_array()
+            .filter(|p| !p.is_empty())
+            .ok_or("pieces must be a non-empty array of strings")?
+            .iter()
+            .map(|p| p.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("pieces must be a non-empty array of strings")?;
+        let pause = match value.get("pause_ms") {
+            None | Some(Value::Null) => 0,
+            Some(v) => v.as_u64().ok_or("pause_ms must be a whole number")?,
+        };
+        return Ok(Behaviour::Paced(pieces, Duration::from_millis(pause)));
+    }
+    if let Some(status) = value.get("status") {
+        let status = status
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .filter(|s| (400..600).contains(s))
+            .ok_or("status must be an HTTP error status (400-599)")?;
+        return Ok(Behaviour::Status(status));
+    }
+    if let Some(delay) = value.get("too_many") {
+        return Ok(Behaviour::TooMany(delay.as_str().map(str::to_owned)));
+    }
+    Err(format!(
+        "an answer is {{pieces, pause_ms?}}, {{status}} or {{too_many}}, not {value}"
+    ))
+}
+
+async fn control_script(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
+    let answers: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("not JSON: {e}")).into_response(),
+    };
+    let Some(answers) = answers.as_array() else {
+        return (StatusCode::BAD_REQUEST, "expected an array of answers").into_response();
+    };
+    match answers.iter().map(scripted).collect::<Result<Vec<_>, _>>() {
+        Ok(behaviours) => {
+            inner.script.lock().unwrap().extend(behaviours);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+    }
+}
+
+async fn control_requests(State(inner): State<Arc<Inner>>) -> Response {
+    axum::Json(json!({
+        "streams": *inner.requests.lock().unwrap(),
+        "generated": *inner.generate_requests.lock().unwrap(),
+        "disconnects": inner.disconnected.load(Ordering::SeqCst),
+    }))
+    .into_response()
+}
+
 impl GeminiStandIn {
+    /// The test-only control API: `POST /script` queues answers (a JSON
+    /// array, see [`scripted`]); `GET /requests` answers `{streams,
+    /// generated, disconnects}`: the request bodies received and how many
+    /// paced streams the client left early.
+    pub fn control_router(&self) -> Router {
+        Router::new()
+            .route("/script", post(control_script))
+            .route("/requests", axum::routing::get(control_requests))
+            .with_state(self.inner.clone())
+    }
+
     pub async fn start() -> GeminiStandIn {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         GeminiStandIn::serve(listener)
@@ -553,6 +647,11 @@ impl GeminiStandIn {
     /// The streamed generate request bodies received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.inner.requests.lock().unwrap().clone()
+    }
+
+    /// How many `Hang` or `Paced` streams the client left before their end.
+    pub fn disconnects(&self) -> usize {
+        self.inner.disconnected.load(Ordering::SeqCst)
     }
 
     /// Waits (up to `limit`) until a `Hang` stream's client has gone away.

@@ -89,6 +89,20 @@ fn pg_error(status: StatusCode, code: &str, message: &str) -> Response {
 
 impl StandIn {
     pub async fn start(db: &TestDb, jwt_secret: &str, anon_key: &str) -> StandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(db, jwt_secret, anon_key, listener, Router::new()).await
+    }
+
+    /// Serves on a listener the caller bound, with `extra` routes beside
+    /// `/rest/v1` (the `supabase-standin` binary adds the Auth stand-in, so
+    /// one origin is the whole project, as `SUPABASE_URL` is on Supabase).
+    pub async fn serve(
+        db: &TestDb,
+        jwt_secret: &str,
+        anon_key: &str,
+        listener: tokio::net::TcpListener,
+        extra: Router,
+    ) -> StandIn {
         let su = db.superuser().await;
         let mut columns: HashMap<String, HashMap<String, String>> = HashMap::new();
         for row in su
@@ -145,8 +159,8 @@ impl StandIn {
             .route("/rest/v1/", get(root))
             .route("/rest/v1/rpc/{function}", post(rpc))
             .route("/rest/v1/{table}", any(table))
-            .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            .with_state(inner.clone())
+            .merge(extra);
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

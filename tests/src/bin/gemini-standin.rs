@@ -1,9 +1,15 @@
 //! The Gemini stand-in as a process, for benchmarks and browser tests:
 //! `gemini-standin [--addr 127.0.0.1:0] [--pieces N] [--pause-ms MS]
-//! [--words W]`. Every stream answers N pieces of W words, MS apart; the
-//! key is `system_tests::gemini::KEY`, the model `MODEL`. Prints
-//! `gemini stand-in listening on http://ADDR` and serves until killed.
-//! Request bodies are not kept, so long runs hold no memory.
+//! [--words W] [--control-addr 127.0.0.1:0]`. Every stream answers N pieces
+//! of W words, MS apart, unless answers were scripted; the key is
+//! `system_tests::gemini::KEY`, the model `MODEL`. Prints `gemini stand-in
+//! listening on http://ADDR` and serves until killed (SIGINT or SIGTERM).
+//!
+//! With `--control-addr` it also serves the test-only control API
+//! (`GeminiStandIn::control_router`: script answers, read the request
+//! bodies) on that separate address, printed as `gemini stand-in control on
+//! http://ADDR`; the browser tests drive it so. Without it request bodies are
+//! not kept, so long runs (benchmarks) hold no memory.
 
 use std::time::Duration;
 
@@ -14,6 +20,7 @@ struct Args {
     pieces: usize,
     pause: Duration,
     words: usize,
+    control_addr: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -22,6 +29,7 @@ fn parse_args() -> Result<Args, String> {
         pieces: 5,
         pause: Duration::ZERO,
         words: 8,
+        control_addr: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -36,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
             "--pieces" => args.pieces = number()?.max(1) as usize,
             "--pause-ms" => args.pause = Duration::from_millis(number()?),
             "--words" => args.words = number()?.max(1) as usize,
+            "--control-addr" => args.control_addr = Some(value.clone()),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -58,8 +67,20 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let control = match &args.control_addr {
+        Some(addr) => match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                eprintln!("gemini-standin: cannot listen on {addr}: {e}");
+                std::process::exit(2);
+            }
+        },
+        None => None,
+    };
     let standin = GeminiStandIn::serve(listener);
-    standin.stop_recording();
+    if control.is_none() {
+        standin.stop_recording();
+    }
     let piece = |i: usize| {
         (0..args.words)
             .map(|w| format!("word{}", i * args.words + w))
@@ -72,5 +93,13 @@ async fn main() {
         args.pause,
     ));
     println!("gemini stand-in listening on {}", standin.url);
-    let _ = tokio::signal::ctrl_c().await;
+    if let Some(listener) = control {
+        let addr = listener.local_addr().expect("bound address");
+        let app = standin.control_router();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        println!("gemini stand-in control on http://{addr}");
+    }
+    system_tests::wait_for_shutdown_signal().await;
 }
