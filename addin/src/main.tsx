@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, type Services } from './App.tsx';
-import { createProxyClient } from './api/proxy.ts';
+import { createProxyClient, getAnnouncedProject } from './api/proxy.ts';
+import { signInProject } from './auth/project.ts';
 import { createEngineClient } from './engine/client.ts';
 import { readSelection } from './office/excel.ts';
 import { detectHost, officeThemeIsDark, workbookName } from './office/host.ts';
@@ -28,11 +29,12 @@ const offlineStatus: Promise<OfflineStatus> = import.meta.env.PROD
 const mode = await detectHost();
 const engine = createEngineClient();
 const settings = loadSettings();
-// supabase-js loads only when a sign-in project is configured (not in local mode).
+const signInWith = await signInProject({ saved: settings.supabase, announced: () => getAnnouncedProject(), storage: localStorage });
+// supabase-js loads only when there is a sign-in project (not in local mode).
 async function startAuth(): Promise<AuthService | null> {
-  if (!settings.supabase) return null;
+  if (!signInWith) return null;
   const { createAuthService, createSupabaseAuth } = await import('./auth/auth.ts');
-  return createAuthService(createSupabaseAuth(settings.supabase), mode === 'excel' ? { openDialog: (url) => openDialogForMessage(url) } : {});
+  return createAuthService(createSupabaseAuth(signInWith), mode === 'excel' ? { openDialog: (url) => openDialogForMessage(url) } : {});
 }
 const auth = await startAuth();
 const proxy = createProxyClient({ getAccessToken: () => (auth ? auth.getAccessToken() : Promise.resolve(null)) });
@@ -105,7 +107,7 @@ const services: Services = {
   exportMyData: () => proxy.exportMyData(),
   deleteMyData: () => proxy.deleteMyData(),
   auth,
-  supabase: settings.supabase,
+  supabase: signInWith,
   saveSupabase: (config) => {
     saveSettings({ ...loadSettings(), supabase: config });
     // Sign-in is built once at start-up; a restart picks up the new project.

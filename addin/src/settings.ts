@@ -56,8 +56,8 @@ export interface PaneSettings {
   /** Masking defaults and locale hints; kept on this machine only. */
   preferences?: Preferences;
   /**
-   * The Supabase project for sign-in. The proxy has no public endpoint for
-   * it yet, so the user (or an administrator's deployment) enters it here.
+   * A Supabase project the user entered for sign-in. Usually absent: the
+   * pane takes the one the proxy announces (auth/project.ts).
    */
   supabase?: AuthConfig;
 }

@@ -49,16 +49,15 @@ async function openPane({ excelCells } = {}) {
 }
 
 /**
- * Settings → Account: the project URL and anon key, as the proxy publishes
- * them at /api/v1/config. Saving restarts the pane with sign-in.
+ * The pane learns the sign-in project from the proxy (GET /api/v1/config):
+ * nobody types a URL or a key. Settings → Account shows the project it uses.
  */
-async function configureSignIn(page) {
+async function expectAnnouncedProject(page) {
   const config = await (await fetch(`${servers.proxy.url}/api/v1/config`)).json();
   assert.deepEqual(config.auth, { mode: 'supabase', supabase_url: servers.supabase.url, anon_key: servers.supabase.anonKey });
   await page.getByRole('tab', { name: 'Settings' }).click();
-  await page.getByRole('textbox', { name: /Supabase project URL/ }).fill(config.auth.supabase_url);
-  await page.getByRole('textbox', { name: /Supabase anon key/ }).fill(config.auth.anon_key);
-  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Save sign-in settings' }).click()]);
+  assert.equal(await page.getByRole('textbox', { name: /Supabase project URL/ }).inputValue(), servers.supabase.url);
+  assert.equal(await page.getByRole('textbox', { name: /Supabase anon key/ }).inputValue(), servers.supabase.anonKey);
 }
 
 async function signInWithPassword(page, { email, password }) {
@@ -91,7 +90,7 @@ const pieces = (text) => text.match(/.{1,12}/gs);
 test('password sign-in: chat streams through the proxy, a short-lived token is refreshed, sign-out ends the session', async () => {
   const user = await newUser();
   const { context, page, pageErrors, apiCalls } = await openPane();
-  await configureSignIn(page);
+  await expectAnnouncedProject(page);
   // Access tokens of 92 s: supabase-js renews a token once it is within 90 s
   // of its expiry, before handing it out, so 2.5 s after sign-in every call
   // the pane makes needs a refresh. (Tokens issued in the same second with
@@ -147,7 +146,7 @@ test('password sign-in: chat streams through the proxy, a short-lived token is r
 test('a wrong password is refused with a clear message and nothing is stored', async () => {
   const user = await newUser();
   const { context, page, pageErrors, apiCalls } = await openPane();
-  await configureSignIn(page);
+  await expectAnnouncedProject(page);
   await signInWithPassword(page, { email: user.email, password: 'not-the-password' });
   const problem = page.getByTestId('signin-error');
   await problem.waitFor({ timeout: 15_000 });
@@ -164,7 +163,7 @@ test('a wrong password is refused with a clear message and nothing is stored', a
 test('an emailed code signs in; Resend sends a new code and the old one no longer works', async () => {
   const user = await newUser();
   const { context, page, pageErrors } = await openPane();
-  await configureSignIn(page);
+  await expectAnnouncedProject(page);
   await page.getByRole('tab', { name: 'Chat' }).click();
   const form = page.getByRole('form', { name: 'Sign in' });
   await form.waitFor({ timeout: 15_000 });
@@ -221,7 +220,7 @@ const ledgerBlock = (cells) => cells.slice(0, LEDGER.length).map((row) => row.sl
 test('in Excel: sign in, clean the selection and undo, mask, chat with a streamed answer, insert its table and undo; tokens never reach Office settings', async () => {
   const user = await newUser();
   const { context, page, pageErrors } = await openPane({ excelCells: LEDGER });
-  await configureSignIn(page);
+  await expectAnnouncedProject(page);
   await signInWithPassword(page, user);
   await messageBox(page).waitFor({ timeout: 15_000 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { jsonResponse } from '../test/streams.ts';
 import { parseRetryAfter } from './http.ts';
-import { NETWORK_ERROR, ProxyError, createProxyClient, getHealth } from './proxy.ts';
+import { NETWORK_ERROR, ProxyError, createProxyClient, getAnnouncedProject, getHealth } from './proxy.ts';
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -169,5 +169,26 @@ describe('getChatModel', () => {
   it('refuses a configuration without a model', async () => {
     const { proxy } = client(() => jsonResponse(200, { ai: { configured: false } }));
     await expect(proxy.getChatModel()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});
+
+describe('getAnnouncedProject', () => {
+  it('reads the Supabase project from the public configuration, without a token', async () => {
+    const fetchStub = vi.fn<typeof fetch>(() =>
+      Promise.resolve(jsonResponse(200, { version: '1', auth: { mode: 'supabase', supabase_url: 'https://abcd.supabase.co', anon_key: 'anon' }, entra_sign_in: false, ai: { configured: true, model: 'm' } })),
+    );
+    await expect(getAnnouncedProject({ fetch: fetchStub })).resolves.toEqual({ supabaseUrl: 'https://abcd.supabase.co', anonKey: 'anon' });
+    const [url, init] = fetchStub.mock.calls[0] ?? [];
+    expect(url).toBe('/api/v1/config');
+    expect(new Headers(init?.headers).has('Authorization')).toBe(false);
+  });
+
+  it('is null for a local or externally signed proxy, and refuses a malformed answer', async () => {
+    for (const mode of ['local', 'external']) {
+      const fetchStub = vi.fn<typeof fetch>(() => Promise.resolve(jsonResponse(200, { auth: { mode } })));
+      await expect(getAnnouncedProject({ fetch: fetchStub })).resolves.toBeNull();
+    }
+    const broken = vi.fn<typeof fetch>(() => Promise.resolve(jsonResponse(200, { auth: { mode: 'supabase', supabase_url: 3 } })));
+    await expect(getAnnouncedProject({ fetch: broken })).rejects.toMatchObject({ code: 'bad_response' });
   });
 });

@@ -89,6 +89,26 @@ export function createProxyClient(options: TransportOptions = {}): ProxyClient {
   };
 }
 
+/** The Supabase project the proxy's operators configured, as it publishes it. */
+export interface AnnouncedProject {
+  supabaseUrl: string;
+  anonKey: string;
+}
+
+/**
+ * The Supabase project the proxy announces at GET /api/v1/config (public
+ * values only), or null when it signs users in some other way (local mode,
+ * or tokens from an issuer the pane cannot sign in with).
+ */
+export async function getAnnouncedProject(options: TransportOptions = {}): Promise<AnnouncedProject | null> {
+  const body = await createTransport({ ...options, getAccessToken: () => Promise.resolve(null) }).json('/api/v1/config');
+  if (!isRecord(body) || !isRecord(body.auth) || typeof body.auth.mode !== 'string') throw bad('configuration answer');
+  const auth = body.auth;
+  if (auth.mode !== 'supabase') return null;
+  if (typeof auth.supabase_url !== 'string' || typeof auth.anon_key !== 'string') throw bad('configuration answer');
+  return { supabaseUrl: auth.supabase_url, anonKey: auth.anon_key };
+}
+
 /** The proxy's health, on the pane's own origin. */
 export function getHealth(fetchImpl?: Fetch): Promise<Health> {
   return createProxyClient(fetchImpl ? { fetch: fetchImpl } : {}).getHealth();
