@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::recipe::{CellChange, Finding, StepLog};
+use crate::recipe::{Finding, StepLog};
 use crate::table::{Cell, Column, Table};
 
 /// One suggested merge of a spelling into another.
@@ -370,16 +370,16 @@ pub fn check_dependency(
         });
         if fix {
             table.columns_mut()[b].cells[row] = target.clone();
-            log.changes.push(CellChange {
+            log.changes.push(
                 row,
-                column: b,
+                b,
                 before,
-                after: target,
-                reason: std::borrow::Cow::Owned(format!(
+                target,
+                std::borrow::Cow::Owned(format!(
                     "most rows with the same {a_name} have this {b_name}"
                 )),
-                confidence: (share * 100.0).round() / 100.0,
-            });
+                (share * 100.0).round() / 100.0,
+            );
         }
     }
 }

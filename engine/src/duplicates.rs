@@ -153,6 +153,9 @@ fn normalize_column(table: &Table, c: usize, analysis: &ColumnAnalysis) -> KeyCo
     }
     drop(by_text);
     drop(by_identity);
+    // Kept while the duplicates are searched, when the change log of a
+    // clean is already full: no spare room.
+    values.shrink_to_fit();
     let distinct = values.len() - 1;
     let ratio = if present == 0 {
         0.0
@@ -206,8 +209,8 @@ fn norm_of(cell: &Cell) -> Norm {
         Cell::Number(n) => Norm::Number(*n),
         Cell::DateTime(n) | Cell::Duration(n) => Norm::Date(*n),
         Cell::Bool(b) => Norm::Bool(*b),
-        Cell::Text(t) | Cell::Error(t) => {
-            let folded = fingerprint_keep_order(t);
+        Cell::Text(_) | Cell::Error(_) => {
+            let folded = fingerprint_keep_order(cell.text_or_error().unwrap_or_default());
             if folded.is_empty() {
                 Norm::Missing
             } else {
@@ -574,8 +577,23 @@ fn fuzzy(
         tails.push(tail_ids);
     }
     // Blocking keys: (column, kind, value), sorted; any visiting order
-    // gives the same result.
-    let mut entries: Vec<(u64, u32)> = Vec::new();
+    // gives the same result. They are counted first: this is the biggest
+    // allocation of a clean, and growing it by doubling would leave up to
+    // half of it unused at the peak.
+    let mut count = 0usize;
+    for &row in candidates {
+        for column in columns {
+            let id = column.ids[row];
+            if id == MISSING {
+                continue;
+            }
+            count += usize::from(column.distinctive);
+            if column.text && matches!(column.values[id as usize], Norm::Text(_)) {
+                count += 2;
+            }
+        }
+    }
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(count);
     for &row in candidates {
         for (c, column) in columns.iter().enumerate() {
             let id = column.ids[row];

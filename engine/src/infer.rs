@@ -693,7 +693,7 @@ pub fn read_cell(cell: &Cell, a: &ColumnAnalysis) -> Reading {
     match cell {
         Cell::Empty => return Reading::Missing,
         Cell::Text(t) if t.trim().is_empty() => return Reading::Missing,
-        Cell::Error(e) if e == "#N/A" => return Reading::Placeholder,
+        Cell::Error(e) if &**e == "#N/A" => return Reading::Placeholder,
         Cell::Error(_) => return Reading::NonConforming,
         Cell::Text(t) if a.is_missing_token(t) => return Reading::Placeholder,
         _ => {}
@@ -728,20 +728,20 @@ pub fn read_cell(cell: &Cell, a: &ColumnAnalysis) -> Reading {
             _ => Reading::NonConforming,
         },
         ColumnType::Email => match cell {
-            Cell::Text(t) if is_email(t) => value(Cell::Text(t.trim().to_lowercase())),
+            Cell::Text(t) if is_email(t) => value(Cell::Text(t.trim().to_lowercase().into())),
             _ => Reading::NonConforming,
         },
         ColumnType::Url => match cell {
-            Cell::Text(t) if is_url(t) => value(Cell::Text(t.trim().to_owned())),
+            Cell::Text(t) if is_url(t) => value(Cell::Text(t.trim().into())),
             _ => Reading::NonConforming,
         },
         ColumnType::Phone => match cell {
-            Cell::Text(t) if is_phone(t) => value(Cell::Text(collapse(t))),
+            Cell::Text(t) if is_phone(t) => value(Cell::Text(collapse(t).into())),
             _ => Reading::NonConforming,
         },
         ColumnType::Text | ColumnType::Category | ColumnType::Identifier | ColumnType::Empty => {
             match cell {
-                Cell::Text(t) => value(Cell::Text(collapse(t))),
+                Cell::Text(t) => value(Cell::Text(collapse(t).into())),
                 other => value(other.clone()),
             }
         }

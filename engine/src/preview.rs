@@ -92,7 +92,7 @@ mod tests {
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn text(s: &str) -> Cell {
-        Cell::Text(s.to_owned())
+        Cell::Text(s.into())
     }
 
     /// 40 invoices: a customer name, an email, an amount and a note that

@@ -83,14 +83,45 @@ pub fn read_workbook(
         });
     }
     match sniff(bytes) {
-        Container::Zip | Container::Ole => read_with_calamine(bytes, options),
+        Container::Zip | Container::Ole => read_with_calamine_contained(bytes, options),
         Container::Text => read_delimited(bytes, file_name, options),
     }
+}
+
+/// calamine 0.38 panics on some malformed workbooks instead of returning
+/// an error (found by `cargo fuzz`: an `.xlsb` whose sheet names a missing
+/// relationship, `xlsb/mod.rs:312`, kept in
+/// `fuzz/regressions/read_spreadsheet/`). Natively the panic becomes a
+/// clear error; the wasm build aborts on panic, so there the worker still
+/// dies on such a file until calamine returns an error itself.
+fn read_with_calamine_contained(
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<SheetData, EngineError> {
+    std::panic::catch_unwind(|| read_with_calamine(bytes, options)).unwrap_or_else(|_| {
+        Err(EngineError::Unreadable(
+            "the workbook is malformed (the reader stopped on it)".into(),
+        ))
+    })
+}
+
+/// calamine 0.38 follows an OLE file's sector chains without noticing a
+/// loop (`cfb::Sectors::get_chain`): a 6 KB file made it allocate until
+/// memory ran out (found by `cargo fuzz`, kept in
+/// `fuzz/regressions/read_spreadsheet/`). The `cfb` crate checks every
+/// chain, FAT and directory entry against the file's size first.
+fn check_compound_file(bytes: &[u8]) -> Result<(), EngineError> {
+    cfb::CompoundFile::open(Cursor::new(bytes))
+        .map(drop)
+        .map_err(|e| EngineError::Unreadable(format!("broken compound file: {e}")))
 }
 
 fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, EngineError> {
     if sniff(bytes) == Container::Ole && is_encrypted_ooxml(bytes) {
         return Err(EngineError::Encrypted);
+    }
+    if sniff(bytes) == Container::Ole {
+        check_compound_file(bytes)?;
     }
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(describe_calamine_error)?;
@@ -149,13 +180,13 @@ fn calamine_cell(data: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::String(s) if s.is_empty() => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(s.as_str().into()),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(dt) if dt.is_duration() => Cell::Duration(dt.as_f64()),
         Data::DateTime(dt) => Cell::DateTime(dt.as_f64()),
         // ISO forms come from ods; keep the text, profiling recognises it.
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.as_str().into()),
+        Data::Error(e) => Cell::Error(e.to_string().into()),
     }
 }
 
@@ -218,7 +249,7 @@ fn read_delimited(
             if field.is_empty() {
                 Cell::Empty
             } else {
-                Cell::Text(field.to_owned())
+                Cell::Text(field.into())
             }
         }));
     }

@@ -37,7 +37,8 @@ pub fn format_cell(cell: &Cell, kind: Option<TemporalKind>) -> String {
         Cell::Empty => String::new(),
         Cell::Bool(b) => b.to_string(),
         Cell::Number(n) => format_plain(*n),
-        Cell::Text(t) | Cell::Error(t) => t.clone(),
+        Cell::Text(t) => t.to_string(),
+        Cell::Error(code) => code.to_string(),
         Cell::DateTime(n) => {
             let kind = kind.unwrap_or(if (0.0..1.0).contains(n) {
                 TemporalKind::Time
@@ -77,7 +78,8 @@ pub fn write_csv(table: &Table, out: &mut impl std::io::Write) -> Result<(), Eng
     for row in 0..table.row_count() {
         for (column, kind) in table.columns().iter().zip(&kinds) {
             let field: &str = match &column.cells[row] {
-                Cell::Text(t) | Cell::Error(t) => t,
+                Cell::Text(t) => t,
+                Cell::Error(code) => code,
                 Cell::Empty => "",
                 Cell::Number(n) => {
                     buffer.clear();

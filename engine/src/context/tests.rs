@@ -118,7 +118,7 @@ mod properties {
         prop_oneof![
             Just(Cell::Empty),
             (-1e6f64..1e6).prop_map(Cell::Number),
-            "[A-Za-z0-9 ,.\"€$-]{0,30}".prop_map(Cell::Text),
+            "[A-Za-z0-9 ,.\"€$-]{0,30}".prop_map(|s| Cell::Text(s.into())),
             (40000f64..50000.0).prop_map(Cell::DateTime),
             any::<bool>().prop_map(Cell::Bool),
         ]

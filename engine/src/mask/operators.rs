@@ -301,7 +301,7 @@ pub fn mask_table(
                     let masked = apply_operator(op, &text, kind, vault);
                     *summary.entry((c, kind, op_name)).or_default() += 1;
                     masked_cells += 1;
-                    cells.push(masked.map_or(Cell::Empty, Cell::Text));
+                    cells.push(masked.map_or(Cell::Empty, |m| Cell::Text(m.into())));
                 }
                 columns.push(Column::new(column.name.clone(), cells));
             }
@@ -325,7 +325,7 @@ pub fn mask_table(
                     }
                     if masked.as_deref() != Some(text.as_str()) {
                         masked_cells += 1;
-                        *cell = masked.map_or(Cell::Empty, Cell::Text);
+                        *cell = masked.map_or(Cell::Empty, |m| Cell::Text(m.into()));
                     }
                 }
                 columns.push(out);

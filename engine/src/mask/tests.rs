@@ -549,9 +549,9 @@ fn score_set(jsonl: &str) -> std::collections::BTreeMap<String, (usize, usize, u
         let rows = table_cells.iter().map(|c| c.row).max().unwrap() + 1;
         let mut grid = vec![vec![Cell::Empty; columns]; rows + 1];
         for cell in table_cells {
-            grid[0][cell.col] = Cell::Text(cell.header.clone());
+            grid[0][cell.col] = Cell::Text(cell.header.as_str().into());
             if !cell.text.is_empty() {
-                grid[cell.row + 1][cell.col] = Cell::Text(cell.text.clone());
+                grid[cell.row + 1][cell.col] = Cell::Text(cell.text.as_str().into());
             }
         }
         let table = Table::from_rows(grid, Some(true));
@@ -840,7 +840,7 @@ mod properties {
         ]];
         all.extend(
             rows.iter()
-                .map(|r| r.iter().map(|v| Cell::Text(v.clone())).collect()),
+                .map(|r| r.iter().map(|v| Cell::Text(v.as_str().into())).collect()),
         );
         Table::from_rows(all, Some(true))
     }

@@ -6,7 +6,7 @@ use crate::infer::{Analyses, Reading, read_cell};
 use crate::parse::{parse_date, parse_number};
 use crate::table::{Cell, Table};
 
-use super::{CellChange, StepLog};
+use super::StepLog;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,14 +167,14 @@ pub(super) fn fill(
     let cells = &mut table.columns_mut()[c].cells;
     for (row, after, reason, confidence) in fills {
         let before = std::mem::replace(&mut cells[row], after.clone());
-        log.changes.push(CellChange {
+        log.changes.push(
             row,
-            column: c,
+            c,
             before,
             after,
-            reason: std::borrow::Cow::Borrowed(reason),
+            std::borrow::Cow::Borrowed(reason),
             confidence,
-        });
+        );
     }
     Ok(())
 }
@@ -266,7 +266,7 @@ fn json_to_cell(value: &serde_json::Value, is_date: bool) -> Result<Cell, String
             {
                 return Ok(Cell::Number(v));
             }
-            Ok(Cell::Text(s.clone()))
+            Ok(Cell::Text(s.as_str().into()))
         }
         _ => Err("the fill value must be a number, a boolean or a string".into()),
     }

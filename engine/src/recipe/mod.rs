@@ -155,18 +155,128 @@ impl Recipe {
     }
 }
 
-/// One changed cell.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellChange {
+/// One changed cell, as [`ChangeLog::iter`] shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellChange<'a> {
     /// Data row (0-based, header excluded) in the table the step ran on.
     pub row: usize,
     pub column: usize,
-    pub before: Cell,
-    pub after: Cell,
-    /// Mostly one of a few fixed sentences: borrowed, not one allocation
-    /// per changed cell.
-    pub reason: Cow<'static, str>,
+    pub before: &'a Cell,
+    pub after: &'a Cell,
+    pub reason: &'a str,
     pub confidence: f64,
+}
+
+/// The changed cells of one step, in the order they were made.
+///
+/// A big sheet has a change for most of its cells, so each is stored in
+/// 64 bytes: the cells before and after (24 bytes each, short text
+/// inline), the row, and the column and the reason as `u32`. A step gives
+/// only a few distinct (reason, confidence) pairs, kept once in `reasons`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChangeLog {
+    cells: Vec<StoredChange>,
+    reasons: Vec<(Cow<'static, str>, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct StoredChange {
+    row: usize,
+    column: u32,
+    reason: u32,
+    before: Cell,
+    after: Cell,
+}
+
+/// How many of the latest reasons [`ChangeLog::push`] looks through before
+/// adding a new one: changes with the same reason come in runs, and a
+/// repeated entry only costs its own few bytes.
+const REASON_LOOKBACK: usize = 8;
+
+impl ChangeLog {
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    pub fn reserve(&mut self, additional: usize) {
+        self.cells.reserve(additional);
+    }
+
+    /// Gives back the room a growing log keeps spare (up to half of it):
+    /// the log lives as long as the applied table.
+    fn shrink_to_fit(&mut self) {
+        self.cells.shrink_to_fit();
+        self.reasons.shrink_to_fit();
+    }
+
+    /// The changes in the order they were made.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = CellChange<'_>> + ExactSizeIterator {
+        self.cells.iter().map(|stored| {
+            let (reason, confidence) = &self.reasons[stored.reason as usize];
+            CellChange {
+                row: stored.row,
+                column: stored.column as usize,
+                before: &stored.before,
+                after: &stored.after,
+                reason,
+                confidence: *confidence,
+            }
+        })
+    }
+
+    /// Records that `column`, `row` went from `before` to `after`.
+    pub fn push(
+        &mut self,
+        row: usize,
+        column: usize,
+        before: Cell,
+        after: Cell,
+        reason: Cow<'static, str>,
+        confidence: f64,
+    ) {
+        let reason = self.reason_index(reason, confidence);
+        self.push_with_reason(row, column, before, after, reason);
+    }
+
+    /// The index of (`reason`, `confidence`) for [`ChangeLog::push_with_reason`],
+    /// added if it is not among the latest ones.
+    pub fn reason_index(&mut self, reason: Cow<'static, str>, confidence: f64) -> u32 {
+        let start = self.reasons.len().saturating_sub(REASON_LOOKBACK);
+        let found = self.reasons[start..]
+            .iter()
+            .rposition(|(r, c)| c.to_bits() == confidence.to_bits() && *r == reason);
+        let index = match found {
+            Some(i) => start + i,
+            None => {
+                self.reasons.push((reason, confidence));
+                self.reasons.len() - 1
+            }
+        };
+        u32::try_from(index).expect("fewer than 2^32 reasons: each is a change")
+    }
+
+    /// [`ChangeLog::push`] with a reason from [`ChangeLog::reason_index`].
+    pub fn push_with_reason(
+        &mut self,
+        row: usize,
+        column: usize,
+        before: Cell,
+        after: Cell,
+        reason: u32,
+    ) {
+        debug_assert!((reason as usize) < self.reasons.len());
+        self.cells.push(StoredChange {
+            row,
+            column: u32::try_from(column).expect("fewer than 2^32 columns"),
+            reason,
+            before,
+            after,
+        });
+    }
 }
 
 /// Something a person should look at; nothing was changed for it.
@@ -189,7 +299,7 @@ pub struct Finding {
 /// What one step did, enough to take it back.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepLog {
-    pub changes: Vec<CellChange>,
+    pub changes: ChangeLog,
     /// Rows removed, with their index before the step.
     pub removed_rows: Vec<(usize, Vec<Cell>)>,
     /// Column formats before the step, for the columns it changed.
@@ -264,7 +374,8 @@ pub fn apply_step_with(
     index: usize,
     analyses: &mut Analyses,
 ) -> Result<StepLog, EngineError> {
-    let log = run_step(table, step, index, analyses)?;
+    let mut log = run_step(table, step, index, analyses)?;
+    log.changes.shrink_to_fit();
     if !log.removed_rows.is_empty() {
         analyses.forget_all();
     }
@@ -335,15 +446,16 @@ fn run_step(
                     && let Some(to) = map.get(t.trim())
                     && to != t
                 {
-                    let after = Cell::Text(to.clone());
-                    log.changes.push(CellChange {
+                    let after = Cell::Text(to.as_str().into());
+                    let before = std::mem::replace(cell, after.clone());
+                    log.changes.push(
                         row,
-                        column: c,
-                        before: std::mem::replace(cell, after.clone()),
+                        c,
+                        before,
                         after,
-                        reason: Cow::Borrowed("replaced as listed in the recipe"),
-                        confidence: 1.0,
-                    });
+                        Cow::Borrowed("replaced as listed in the recipe"),
+                        1.0,
+                    );
                 }
             }
         }
@@ -351,23 +463,22 @@ fn run_step(
             check_threshold(*threshold, index)?;
             let c = column_of(table, column, index)?;
             let merges = crate::cluster::suggest_merges(&table.columns()[c], *threshold);
+            // Each merge's reason is written once, not once per cell.
+            let mut reasons: crate::table::FastMap<&str, u32> = Default::default();
             let cells = &mut table.columns_mut()[c].cells;
             for (row, cell) in cells.iter_mut().enumerate() {
                 if let Cell::Text(t) = cell
-                    && let Some(merge) = merges.get(t.as_str())
+                    && let Some((from, merge)) = merges.get_key_value(t.as_str())
                 {
-                    let after = Cell::Text(merge.to.clone());
-                    log.changes.push(CellChange {
-                        row,
-                        column: c,
-                        before: std::mem::replace(cell, after.clone()),
-                        after,
-                        reason: Cow::Owned(format!(
-                            "variant of \"{}\" ({})",
-                            merge.to, merge.method
-                        )),
-                        confidence: merge.confidence,
+                    let reason = *reasons.entry(from.as_str()).or_insert_with(|| {
+                        log.changes.reason_index(
+                            Cow::Owned(format!("variant of \"{}\" ({})", merge.to, merge.method)),
+                            merge.confidence,
+                        )
                     });
+                    let after = Cell::Text(merge.to.as_str().into());
+                    let before = std::mem::replace(cell, after.clone());
+                    log.changes.push_with_reason(row, c, before, after, reason);
                 }
             }
         }
@@ -477,7 +588,8 @@ pub fn cell_json(cell: &Cell) -> serde_json::Value {
         Cell::Number(n) => {
             serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
         }
-        Cell::Text(t) | Cell::Error(t) => t.clone().into(),
+        Cell::Text(t) => t.as_str().into(),
+        Cell::Error(code) => (**code).into(),
         Cell::DateTime(n) => {
             let kind = if (0.0..1.0).contains(n) {
                 TemporalKind::Time
@@ -505,7 +617,8 @@ impl Serialize for CellOut<'_> {
             // `serde_json::Number` has no NaN or infinity: those are null.
             Cell::Number(n) if n.is_finite() => serializer.serialize_f64(*n),
             Cell::Number(_) => serializer.serialize_unit(),
-            Cell::Text(t) | Cell::Error(t) => serializer.serialize_str(t),
+            Cell::Text(t) => serializer.serialize_str(t),
+            Cell::Error(code) => serializer.serialize_str(code),
             Cell::DateTime(n) => {
                 let kind = if (0.0..1.0).contains(n) {
                     TemporalKind::Time
@@ -534,12 +647,12 @@ pub fn report(applied: &Applied, recipe: &Recipe, original: &Table) -> serde_jso
     let mut findings = Vec::new();
     for (step, log) in applied.log.iter().enumerate() {
         let op = recipe.steps.get(step).map_or("", Step::op);
-        for change in &log.changes {
+        for change in log.changes.iter() {
             changes.push(serde_json::json!({
                 "row": change.row,
                 "column": names.get(change.column).copied().unwrap_or(""),
-                "before": cell_json(&change.before),
-                "after": cell_json(&change.after),
+                "before": cell_json(change.before),
+                "after": cell_json(change.after),
                 "step": step,
                 "op": op,
                 "reason": change.reason,
@@ -584,14 +697,14 @@ pub fn write_report(
     let mut any = false;
     for (step, log) in applied.log.iter().enumerate() {
         let op = recipe.steps.get(step).map_or("", Step::op);
-        for change in &log.changes {
+        for change in log.changes.iter() {
             let separator: &[u8] = if any { b",\n    {\n" } else { b"\n    {\n" };
             any = true;
             out.write_all(separator).map_err(io)?;
             out.write_all(b"      \"after\": ").map_err(io)?;
-            serde_json::to_writer(&mut out, &CellOut(&change.after))?;
+            serde_json::to_writer(&mut out, &CellOut(change.after))?;
             out.write_all(b",\n      \"before\": ").map_err(io)?;
-            serde_json::to_writer(&mut out, &CellOut(&change.before))?;
+            serde_json::to_writer(&mut out, &CellOut(change.before))?;
             out.write_all(b",\n      \"column\": ").map_err(io)?;
             serde_json::to_writer(&mut out, names.get(change.column).copied().unwrap_or(""))?;
             out.write_all(b",\n      \"confidence\": ").map_err(io)?;
@@ -599,7 +712,7 @@ pub fn write_report(
             out.write_all(b",\n      \"op\": ").map_err(io)?;
             serde_json::to_writer(&mut out, op)?;
             out.write_all(b",\n      \"reason\": ").map_err(io)?;
-            serde_json::to_writer(&mut out, change.reason.as_ref())?;
+            serde_json::to_writer(&mut out, change.reason)?;
             write!(
                 out,
                 ",\n      \"row\": {},\n      \"step\": {step}\n    }}",

@@ -9,7 +9,7 @@ use crate::parse::{DateOrder, NumberLocale, TextCase, case_of, to_case};
 use crate::profile::ColumnType;
 use crate::table::{Cell, FastMap, Table};
 
-use super::{CellChange, StepLog};
+use super::StepLog;
 
 pub(super) struct Options {
     pub as_type: Option<ColumnType>,
@@ -117,7 +117,7 @@ pub(super) fn run(
             Reading::NonConforming => match before {
                 Cell::Text(t) => match collapse_whitespace(t) {
                     Some(trimmed) if !trimmed.is_empty() => (
-                        Cell::Text(trimmed),
+                        Cell::Text(trimmed.into()),
                         Cow::Borrowed("whitespace trimmed"),
                         1.0,
                     ),
@@ -136,17 +136,17 @@ pub(super) fn run(
                     && let Cell::Text(t) = &cell
                     && let Some(e164) = phone_to_e164(t, options.country.as_deref())
                 {
-                    cell = Cell::Text(e164);
+                    cell = Cell::Text(e164.into());
                     reason.get_or_insert(Cow::Borrowed("phone number written as E.164"));
                 }
                 if let (Some(case), Some(preferred), Cell::Text(t)) = (case, &preferred, &cell)
                     && case_of(t).is_some_and(|c| c != case)
                 {
                     let fixed = preferred
-                        .get(&t.to_lowercase())
+                        .get(t.to_lowercase().as_str())
                         .cloned()
                         .unwrap_or_else(|| to_case(t, case));
-                    cell = Cell::Text(fixed);
+                    cell = Cell::Text(fixed.into());
                     reason.get_or_insert(Cow::Borrowed(case_reason(case)));
                 }
                 let reason = reason.unwrap_or_else(|| match (before, &cell) {
@@ -164,45 +164,43 @@ pub(super) fn run(
         };
         (after != *before).then_some((after, reason, confidence))
     };
-    let mut changes: Vec<(usize, Cell, Cow<'static, str>, f64)> = Vec::new();
+    // Changes go straight into the log, their `before` left empty until
+    // the column can be written: then the old cells are moved in (no copy).
+    let start = log.changes.len();
     // A text cell's result depends only on its text: each distinct text is
-    // worked out once, then its change (the index of its first one in
-    // `changes`) copied.
+    // worked out once, then its change (the index of its first one in the
+    // log) copied.
     let mut first_change: FastMap<&str, Option<usize>> = FastMap::default();
     for (row, before) in column.cells.iter().enumerate() {
-        let change = match before {
-            Cell::Text(text) => match first_change.get(text.as_str()) {
+        if let Cell::Text(text) = before {
+            match first_change.get(text.as_str()) {
                 Some(&Some(first)) => {
-                    let (_, after, reason, confidence) = &changes[first];
-                    Some((after.clone(), reason.clone(), *confidence))
+                    let first = &log.changes.cells[first];
+                    let (after, reason) = (first.after.clone(), first.reason);
+                    log.changes
+                        .push_with_reason(row, c, Cell::Empty, after, reason);
+                    continue;
                 }
-                Some(None) => None,
-                None => {
-                    let change = standardize_cell(before);
-                    first_change.insert(text, change.as_ref().map(|_| changes.len()));
-                    change
-                }
-            },
-            _ => standardize_cell(before),
-        };
-        if let Some((after, reason, confidence)) = change {
-            changes.push((row, after, reason, confidence));
+                Some(None) => continue,
+                None => {}
+            }
+            let change = standardize_cell(before);
+            first_change.insert(text, change.as_ref().map(|_| log.changes.len()));
+            if let Some((after, reason, confidence)) = change {
+                log.changes
+                    .push(row, c, Cell::Empty, after, reason, confidence);
+            }
+        } else if let Some((after, reason, confidence)) = standardize_cell(before) {
+            log.changes
+                .push(row, c, Cell::Empty, after, reason, confidence);
         }
     }
     drop(first_change);
     let format = analysis.excel_format();
     let columns = table.columns_mut();
-    log.changes.reserve(changes.len());
-    for (row, after, reason, confidence) in changes {
-        let before = std::mem::replace(&mut columns[c].cells[row], after.clone());
-        log.changes.push(CellChange {
-            row,
-            column: c,
-            before,
-            after,
-            reason,
-            confidence,
-        });
+    let cells = &mut columns[c].cells;
+    for change in &mut log.changes.cells[start..] {
+        change.before = std::mem::replace(&mut cells[change.row], change.after.clone());
     }
     if format.is_some() && columns[c].format != format {
         log.formats_before.push((c, columns[c].format.clone()));

@@ -229,14 +229,18 @@ mod properties {
         (1usize..4, 0usize..12).prop_flat_map(|(width, height)| {
             prop::collection::vec(prop::collection::vec(messy_value(), width), height).prop_map(
                 move |rows| {
-                    let mut all = vec![(0..width).map(|i| Cell::Text(format!("c{i}"))).collect()];
+                    let mut all = vec![
+                        (0..width)
+                            .map(|i| Cell::Text(format!("c{i}").into()))
+                            .collect(),
+                    ];
                     all.extend(rows.into_iter().map(|row| {
                         row.into_iter()
                             .map(|v| {
                                 if v.is_empty() {
                                     Cell::Empty
                                 } else {
-                                    Cell::Text(v)
+                                    Cell::Text(v.into())
                                 }
                             })
                             .collect()

@@ -23,15 +23,14 @@
 //! one JSON text each way (see `range_to_table` and `to_js`).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use engine::recipe::{self, Applied, CellOut, Job, StepLog, step_label};
-use engine::{Cell, ReadOptions, Recipe, Table};
+use engine::{Cell, NumberFormats, ReadOptions, Recipe, Table};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::profile::{range_rows, range_to_table, took_header};
+use crate::profile::{range_rows, range_to_table_and_formats, took_header};
 use crate::{from_js_json, to_js, to_js_error};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -91,7 +90,7 @@ struct State {
     history: Vec<Vec<StepLog>>,
     /// The selection's number formats, to put back on undo where cleaning
     /// had set a column's format.
-    original_formats: Option<OriginalFormats>,
+    original_formats: Option<NumberFormats>,
 }
 
 impl State {
@@ -145,7 +144,7 @@ impl State {
                         Some(format) => Some(format.clone()),
                         None if restored.contains(&c) => Some(
                             original
-                                .and_then(|o| o.get(c, row))
+                                .and_then(|o| o.get(row, c))
                                 .unwrap_or("General")
                                 .to_owned(),
                         ),
@@ -181,7 +180,8 @@ impl From<&Cell> for OfficeCell {
                 OfficeCell::Text(String::new())
             }
             Cell::Number(n) | Cell::DateTime(n) | Cell::Duration(n) => OfficeCell::Number(*n),
-            Cell::Text(t) | Cell::Error(t) => OfficeCell::Text(t.clone()),
+            Cell::Text(t) => OfficeCell::Text(t.to_string()),
+            Cell::Error(code) => OfficeCell::Text(code.to_string()),
         }
     }
 }
@@ -261,11 +261,10 @@ impl Cleaner {
             .max_cells
             .unwrap_or(ReadOptions::default().max_cells);
         let rows = range_rows(&range);
-        let formats = range_formats(&range);
-        let table = range_to_table(range, max_cells)?;
+        let (table, formats) = range_to_table_and_formats(range, max_cells)?;
         let has_header = took_header(rows, &table);
         let original_formats =
-            formats.map(|formats| OriginalFormats::new(formats, usize::from(has_header)));
+            formats.map(|formats| formats.without_first_rows(usize::from(has_header)));
         Ok(Cleaner::with_table(table, has_header, original_formats))
     }
 
@@ -387,7 +386,7 @@ impl Cleaner {
     fn with_table(
         table: Table,
         has_header: bool,
-        original_formats: Option<OriginalFormats>,
+        original_formats: Option<NumberFormats>,
     ) -> Cleaner {
         Cleaner {
             state: Rc::new(RefCell::new(State {
@@ -519,10 +518,10 @@ fn diff(applied: &Applied) -> Vec<CellDiff<'_>> {
         diff.extend(log.changes.iter().map(|change| CellDiff {
             row: change.row,
             column: change.column,
-            before: CellOut(&change.before),
-            after: CellOut(&change.after),
+            before: CellOut(change.before),
+            after: CellOut(change.after),
             step,
-            reason: &change.reason,
+            reason: change.reason,
             confidence: change.confidence,
         }));
     }
@@ -561,54 +560,5 @@ fn summary<'a>(
             .collect(),
         steps,
         findings: applied.log.iter().flat_map(|l| &l.findings).collect(),
-    }
-}
-
-/// The range's `numberFormat`, when it is an array of arrays of strings
-/// (one JSON text across, as the range itself; `range_to_table` reports a
-/// malformed one).
-fn range_formats(range: &JsValue) -> Option<Vec<Vec<String>>> {
-    let formats = js_sys::Reflect::get(range, &JsValue::from_str("numberFormat")).ok()?;
-    if !formats.is_array() {
-        return None;
-    }
-    from_js_json(&formats, "numberFormat").ok()
-}
-
-/// A selection's number formats for its data rows, compactly: each
-/// distinct format once, and one index per cell (a sheet has a handful of
-/// formats and maybe a million cells).
-struct OriginalFormats {
-    palette: Vec<String>,
-    /// Row by row, as Office.js gives them.
-    rows: Vec<Vec<u32>>,
-}
-
-impl OriginalFormats {
-    /// `skip`: header rows to leave out.
-    fn new(formats: Vec<Vec<String>>, skip: usize) -> OriginalFormats {
-        let mut palette: Vec<String> = Vec::new();
-        let mut known: HashMap<String, u32> = HashMap::new();
-        let rows = formats
-            .into_iter()
-            .skip(skip)
-            .map(|row| {
-                row.into_iter()
-                    .map(|format| {
-                        *known.entry(format).or_insert_with_key(|format| {
-                            palette.push(format.clone());
-                            u32::try_from(palette.len() - 1).unwrap_or(u32::MAX)
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
-        OriginalFormats { palette, rows }
-    }
-
-    /// The format of data row `row`, column `column`.
-    fn get(&self, column: usize, row: usize) -> Option<&str> {
-        let index = *self.rows.get(row)?.get(column)?;
-        self.palette.get(index as usize).map(String::as_str)
     }
 }

@@ -99,7 +99,8 @@ impl<'a> From<&'a Cell> for OfficeCell<'a> {
             // Dates and durations are Excel serial numbers, as Office.js
             // gives and takes them.
             Cell::Number(n) | Cell::DateTime(n) | Cell::Duration(n) => OfficeCell::Number(*n),
-            Cell::Text(t) | Cell::Error(t) => OfficeCell::Text(t),
+            Cell::Text(t) => OfficeCell::Text(t),
+            Cell::Error(code) => OfficeCell::Text(code),
         }
     }
 }

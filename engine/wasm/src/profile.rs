@@ -42,7 +42,7 @@ struct FileProfile {
 struct JsRange {
     values: Vec<Vec<JsCell>>,
     #[serde(default)]
-    number_format: Option<Vec<Vec<String>>>,
+    number_format: Option<engine::NumberFormats>,
     #[serde(default)]
     has_header: Option<bool>,
 }
@@ -83,6 +83,16 @@ impl<'de> Deserialize<'de> for JsCell {
 /// An Office.js range as a table, refusing more cells than `max_cells`.
 /// Shared by every method that takes a range.
 pub(crate) fn range_to_table(range: JsValue, max_cells: usize) -> Result<engine::Table, JsError> {
+    range_to_table_and_formats(range, max_cells).map(|(table, _)| table)
+}
+
+/// As [`range_to_table`], handing back the range's number formats too —
+/// read in the same pass, since a million of them cost more to read than
+/// the values.
+pub(crate) fn range_to_table_and_formats(
+    range: JsValue,
+    max_cells: usize,
+) -> Result<(engine::Table, Option<engine::NumberFormats>), JsError> {
     let json = js_sys::JSON::stringify(&range)
         .ok()
         .and_then(|json| json.as_string())
@@ -106,7 +116,7 @@ pub(crate) fn range_to_table(range: JsValue, max_cells: usize) -> Result<engine:
         number_format: range.number_format,
         has_header: range.has_header,
     }
-    .into_table()
+    .into_table_and_formats()
     .map_err(to_js_error)
 }
 
