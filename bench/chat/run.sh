@@ -63,7 +63,7 @@ start_proxy() { # port, upstream port, data dir; sets STARTED
     env -i PATH="$PATH" HOME="$HOME" \
         PROXY_ADDR=127.0.0.1:$1 DATA_DIR="$3" ADDIN_DIR="$OUT/no-pane" \
         GEMINI_API_KEY=$KEY GEMINI_BASE_URL=http://127.0.0.1:$2 GEMINI_MODEL=$MODEL \
-        RATE_LIMIT_RPM=100000000 DAILY_TOKEN_BUDGET=100000000000 \
+        RATE_LIMIT_RPM=100000000 DAILY_TOKEN_BUDGET=100000000000 MAX_STREAMS_PER_USER=100000 \
         RUST_LOG=warn LOG_FORMAT=json \
         "$BIN/proxy" > "$3.log" 2>&1 &
     STARTED=$!

@@ -7,11 +7,12 @@
 //! unreachable, events stay in the journal and are replayed in order when it
 //! is back, also after a restart: a crash at any point loses nothing.
 //!
-//! Group commit: events recorded at the same time share one fsync of the
-//! journal (each caller still returns only once its own line is durable),
-//! and the worker hands everything queued so far to the store in one call
-//! (the embedded store writes it in one transaction), then records the
-//! position once for the lot.
+//! Group commit ([`crate::group_commit`]): events recorded at the same time
+//! share one fsync of the journal (each caller still returns only once its
+//! own line is durable), and the worker hands everything queued so far to
+//! the store in one call (the embedded store writes it in one transaction,
+//! itself group-committed with the chat's writes), then records the position
+//! once for the lot.
 //!
 //! Exactly once: an event delivered just before a crash (or a timeout) is
 //! delivered again, but each event carries the UUID it was given when it was
@@ -33,7 +34,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -44,6 +45,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
 use crate::request_meta::RequestMeta;
 use crate::store::{Store, StoreError, now_stamp};
@@ -388,20 +390,13 @@ fn journal_line(entry: &Entry) -> anyhow::Result<Vec<u8>> {
     Ok(line)
 }
 
-/// Lines recorded but not yet written, and what became of them: shared by
-/// every caller whose line is in the group.
-struct Group {
-    lines: Vec<u8>,
-    outcome: Arc<OnceLock<Result<(), String>>>,
-}
-
-impl Group {
-    fn new() -> Group {
-        Group {
-            lines: Vec::new(),
-            outcome: Arc::new(OnceLock::new()),
-        }
-    }
+/// The commit of one group of journal lines: one write and one fsync for
+/// all of them, and its outcome for each.
+fn append_group(journal: &mut Journal, lines: Vec<Vec<u8>>) -> Vec<Result<(), String>> {
+    let written = journal
+        .append_lines(&lines.concat())
+        .map_err(|e| format!("{e:#}"));
+    vec![written; lines.len()]
 }
 
 /// Maximum number of events delivered to the store in one call.
@@ -410,12 +405,8 @@ const DELIVERY_BATCH: usize = 512;
 pub struct Auditor {
     store: Arc<dyn Store>,
     journal: Arc<Mutex<Journal>>,
-    /// The next group commit: lines wait here while the group before is
-    /// being fsync'ed.
-    group: Arc<Mutex<Group>>,
-    /// One group writer at a time; the others wait here, and usually find
-    /// their line already written when their turn comes.
-    group_writer: tokio::sync::Mutex<()>,
+    /// Lines of concurrent callers are appended and fsync'ed together.
+    appends: GroupCommit<Journal, Vec<u8>, Result<(), String>>,
     deliver: tokio::sync::Mutex<()>,
     wake: Notify,
     metrics: Metrics,
@@ -462,11 +453,11 @@ impl Auditor {
                  set SUPABASE_SERVICE_ROLE_KEY to record them in Supabase"
             );
         }
+        let journal = Arc::new(Mutex::new(journal));
         Ok(Auditor {
             store,
-            journal: Arc::new(Mutex::new(journal)),
-            group: Arc::new(Mutex::new(Group::new())),
-            group_writer: tokio::sync::Mutex::new(()),
+            appends: GroupCommit::new(journal.clone(), append_group),
+            journal,
             deliver: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
             metrics,
@@ -560,44 +551,9 @@ impl Auditor {
     /// together, by whichever of them gets the writer's turn first.
     async fn append_durably(&self, entry: &Entry) -> anyhow::Result<()> {
         let line = journal_line(entry)?;
-        let outcome = {
-            let mut group = self
-                .group
-                .lock()
-                .map_err(|_| anyhow::anyhow!("audit group lock poisoned"))?;
-            group.lines.extend_from_slice(&line);
-            group.outcome.clone()
-        };
-        let _turn = self.group_writer.lock().await;
-        if outcome.get().is_none() {
-            let group = self.group.clone();
-            // The group is taken under the journal lock, so groups reach the
-            // file in the order their lines were queued, and the outcome is
-            // set there too, even if this caller stops waiting.
-            blocking(&self.journal, move |journal| {
-                let taken = {
-                    let mut group = group
-                        .lock()
-                        .map_err(|_| anyhow::anyhow!("audit group lock poisoned"))?;
-                    std::mem::replace(&mut *group, Group::new())
-                };
-                if taken.lines.is_empty() {
-                    return Ok(());
-                }
-                let written = journal.append_lines(&taken.lines);
-                let _ = taken
-                    .outcome
-                    .set(written.as_ref().map(|_| ()).map_err(|e| format!("{e:#}")));
-                written
-            })
-            .await?;
-        }
-        match outcome.get() {
-            Some(Ok(())) => Ok(()),
-            Some(Err(error)) => Err(anyhow::anyhow!("{error}")),
-            None => Err(anyhow::anyhow!(
-                "audit group commit ended without an outcome"
-            )),
+        match self.appends.submit(line).await? {
+            Ok(()) => Ok(()),
+            Err(error) => Err(anyhow::anyhow!("{error}")),
         }
     }
 

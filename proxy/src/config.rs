@@ -49,6 +49,11 @@ pub struct Config {
     pub request_timeout: Duration,
     /// `UPSTREAM_TIMEOUT_SECS`: longest time a call to Supabase may take.
     pub upstream_timeout: Duration,
+    /// `MAX_STREAMS_PER_USER`: answer streams one user may hold open at once.
+    pub max_streams_per_user: usize,
+    /// `STREAM_WRITE_TIMEOUT_SECS`: how long an answer waits for a client
+    /// that stopped reading before it is given up (stored incomplete).
+    pub stream_write_timeout: Duration,
     /// `LOG_FORMAT`: `json` (default) or `text`.
     pub log_format: LogFormat,
 }
@@ -154,6 +159,8 @@ pub const DEFAULT_GEMINI_MODEL: &str = "gemini-flash-latest";
 pub const DEFAULT_GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 const DEFAULT_RATE_LIMIT_RPM: u64 = 20;
 const DEFAULT_DAILY_TOKEN_BUDGET: u64 = 1_000_000;
+const DEFAULT_MAX_STREAMS_PER_USER: u64 = 8;
+const DEFAULT_STREAM_WRITE_TIMEOUT_SECS: u64 = 30;
 /// Supabase's JWT secrets are at least 32 characters; shorter ones are guessable.
 const MIN_SECRET_LEN: usize = 32;
 
@@ -196,6 +203,20 @@ impl Config {
                 "seconds",
             )?
             .unwrap_or(DEFAULT_UPSTREAM_TIMEOUT_SECS),
+        );
+        let max_streams_per_user = positive(
+            get("MAX_STREAMS_PER_USER"),
+            "MAX_STREAMS_PER_USER",
+            "streams",
+        )?
+        .unwrap_or(DEFAULT_MAX_STREAMS_PER_USER) as usize;
+        let stream_write_timeout = Duration::from_secs(
+            positive(
+                get("STREAM_WRITE_TIMEOUT_SECS"),
+                "STREAM_WRITE_TIMEOUT_SECS",
+                "seconds",
+            )?
+            .unwrap_or(DEFAULT_STREAM_WRITE_TIMEOUT_SECS),
         );
 
         let tls = match (get("TLS_CERT"), get("TLS_KEY")) {
@@ -438,6 +459,8 @@ impl Config {
             audit_prompts,
             request_timeout,
             upstream_timeout,
+            max_streams_per_user,
+            stream_write_timeout,
             log_format,
         })
     }
@@ -560,6 +583,8 @@ mod tests {
         );
         assert_eq!(c.rate_limit_rpm, 20);
         assert_eq!(c.daily_token_budget, 1_000_000);
+        assert_eq!(c.max_streams_per_user, 8);
+        assert_eq!(c.stream_write_timeout, Duration::from_secs(30));
         assert!(c.redis_url.is_none());
         assert_eq!(c.pii_policy, PiiPolicy::Block);
     }
@@ -573,8 +598,12 @@ mod tests {
             ("DAILY_TOKEN_BUDGET", "1000"),
             ("REDIS_URL", "redis://127.0.0.1:6379/0"),
             ("PII_POLICY", "BLOCK"),
+            ("MAX_STREAMS_PER_USER", "3"),
+            ("STREAM_WRITE_TIMEOUT_SECS", "5"),
         ])
         .unwrap();
+        assert_eq!(c.max_streams_per_user, 3);
+        assert_eq!(c.stream_write_timeout, Duration::from_secs(5));
         assert_eq!(c.gemini_model, "gemini-2.5-pro");
         assert_eq!(c.gemini_base_url.as_str(), "http://127.0.0.1:9999/");
         assert_eq!(c.rate_limit_rpm, 5);
@@ -735,6 +764,11 @@ mod tests {
             (&[("GEMINI_BASE_URL", "nope")], "GEMINI_BASE_URL"),
             (&[("GEMINI_API_KEY", "a\u{1}b")], "GEMINI_API_KEY"),
             (&[("RATE_LIMIT_RPM", "0")], "RATE_LIMIT_RPM"),
+            (&[("MAX_STREAMS_PER_USER", "0")], "MAX_STREAMS_PER_USER"),
+            (
+                &[("STREAM_WRITE_TIMEOUT_SECS", "x")],
+                "STREAM_WRITE_TIMEOUT_SECS",
+            ),
             (&[("DAILY_TOKEN_BUDGET", "x")], "DAILY_TOKEN_BUDGET"),
             (&[("REDIS_URL", "http://x")], "REDIS_URL"),
             (&[("PII_POLICY", "maybe")], "PII_POLICY"),

@@ -29,6 +29,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("too many requests; slow down")]
     RateLimited { retry_after_secs: u64 },
+    #[error("{max} answers are already streaming to you; wait for one to finish")]
+    TooManyStreams { max: usize, retry_after_secs: u64 },
     #[error("today's AI token budget is used up; it renews at midnight UTC")]
     BudgetExhausted { retry_after_secs: u64 },
     #[error("{0}")]
@@ -88,6 +90,7 @@ impl AppError {
             }
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::BudgetExhausted { .. } => (StatusCode::TOO_MANY_REQUESTS, "budget_exhausted"),
+            AppError::TooManyStreams { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_streams"),
             AppError::AiUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ai_unavailable"),
             AppError::Upstream { status, code, .. } | AppError::Refused { status, code, .. } => {
                 (*status, code)
@@ -131,7 +134,10 @@ impl IntoResponse for AppError {
         let mut response = envelope(status, code, &message);
         let retry_after = match &self {
             AppError::RateLimited { retry_after_secs }
-            | AppError::BudgetExhausted { retry_after_secs } => Some(*retry_after_secs),
+            | AppError::BudgetExhausted { retry_after_secs }
+            | AppError::TooManyStreams {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             AppError::Upstream {
                 retry_after_secs, ..
             } => *retry_after_secs,

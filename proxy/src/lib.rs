@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod gemini;
+pub mod group_commit;
 pub mod http;
 pub mod metrics;
 pub mod request_meta;

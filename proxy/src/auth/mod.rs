@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
@@ -299,6 +300,13 @@ fn bearer(parts: &Parts) -> Result<&str, AuthError> {
         .headers
         .get(AUTHORIZATION)
         .ok_or_else(|| refuse("a Bearer token is required"))?;
+    bearer_token(value)
+}
+
+/// The token of an `Authorization: Bearer <token>` value. Public only for
+/// the fuzz targets (`fuzz/entry`).
+#[doc(hidden)]
+pub fn bearer_token(value: &HeaderValue) -> Result<&str, AuthError> {
     if value.len() > MAX_TOKEN_BYTES + 16 {
         return Err(refuse("token is too large"));
     }

@@ -10,6 +10,7 @@ pub mod guard;
 pub mod limits;
 pub mod outgoing;
 pub mod redis_limits;
+pub mod streams;
 pub mod summary;
 pub mod window;
 
@@ -23,6 +24,7 @@ use crate::gemini::{GeminiClient, GeminiError, ModelInfo, RetryPolicy, Timeouts}
 use crate::metrics::Metrics;
 
 use self::limits::{Limiter, LocalLimiter};
+use self::streams::StreamSlots;
 
 /// The system instruction sent with every question.
 pub const SYSTEM_INSTRUCTION: &str = "You are Ledgerlight, an assistant for finance teams working in \
@@ -44,6 +46,10 @@ pub struct ChatService {
     pub rate_limit_rpm: u32,
     pub audit_prompts: bool,
     pub limiter: Arc<dyn Limiter>,
+    /// Open answer streams per user (`MAX_STREAMS_PER_USER`).
+    pub streams: Arc<StreamSlots>,
+    /// `STREAM_WRITE_TIMEOUT_SECS`.
+    pub stream_write_timeout: Duration,
     pub metrics: Metrics,
     info: RwLock<Option<ModelInfo>>,
     fetching: tokio::sync::Mutex<()>,
@@ -92,6 +98,8 @@ impl ChatService {
             rate_limit_rpm: config.rate_limit_rpm,
             audit_prompts: config.audit_prompts,
             limiter,
+            streams: StreamSlots::new(config.max_streams_per_user),
+            stream_write_timeout: config.stream_write_timeout,
             metrics,
             info: RwLock::new(None),
             fetching: tokio::sync::Mutex::new(()),

@@ -7,7 +7,8 @@
 //! `event: delta` `{"text"}`, then `event: usage`
 //! `{"prompt_tokens","output_tokens","total_tokens"}` and `event: done`
 //! `{"message_id","finish_reason"}`; or, when the answer fails part-way,
-//! `event: error` `{"code","message"}`. Failures before the stream starts
+//! `event: error` `{"code","message"}` (`answer_not_saved` when the whole
+//! answer was sent but could not be stored). Failures before the stream starts
 //! are ordinary JSON errors. The conversation id is also in the
 //! `x-conversation-id` header (useful with `new`).
 //!
@@ -17,7 +18,8 @@
 //! limit and what is left of the daily budget. Refusals: `413
 //! context_too_large` (the question cannot fit the model), `422
 //! pii_blocked` (audited as `ai.pii_blocked`), `429 rate_limited` /
-//! `budget_exhausted` (audited as `ai.rate_limited`). `tokens/count` counts
+//! `budget_exhausted` / `too_many_streams` (`MAX_STREAMS_PER_USER` answers
+//! already open; audited as `ai.rate_limited`). `tokens/count` counts
 //! exactly that request.
 
 use std::convert::Infallible;
@@ -70,6 +72,8 @@ const MAX_TEXT_CHARS: usize = 32_000;
 const MAX_SHEET_CONTEXT_BYTES: usize = 512 * 1024;
 /// Longest answer kept: an upstream running away past it is cut off.
 const MAX_ANSWER_BYTES: usize = 256 * 1024;
+/// `Retry-After` of `429 too_many_streams`: answers take seconds.
+const STREAMS_RETRY_AFTER_SECS: u64 = 2;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -464,6 +468,30 @@ async fn post_message(
         None => None,
     };
 
+    // Before the rate limit and before anything is stored: a refused stream
+    // costs the user nothing. The slot travels with the response body.
+    let Some(slot) = chat.streams.try_acquire(caller.user_id) else {
+        let max = chat.streams.max_per_user();
+        audit_denied(
+            &state,
+            &caller,
+            &meta,
+            "ai.rate_limited",
+            conversation_id,
+            json!({
+                "reason": "too_many_streams",
+                "max_streams_per_user": max,
+                "retry_after_secs": STREAMS_RETRY_AFTER_SECS,
+                "model": chat.model,
+            }),
+        )
+        .await;
+        return Err(AppError::TooManyStreams {
+            max,
+            retry_after_secs: STREAMS_RETRY_AFTER_SECS,
+        });
+    };
+
     if let Err(RetryAfter(wait)) = chat.limiter.acquire_request(caller.user_id).await {
         let error = AppError::RateLimited {
             retry_after_secs: secs_ceil(wait),
@@ -568,9 +596,14 @@ async fn post_message(
 
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     tokio::spawn(relay(stream, tx, query));
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
-    }));
+    let body = Body::from_stream(futures_util::stream::unfold(
+        (rx, slot),
+        |(mut rx, slot)| async move {
+            rx.recv()
+                .await
+                .map(|b| (Ok::<_, Infallible>(b), (rx, slot)))
+        },
+    ));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")
@@ -610,8 +643,9 @@ struct Outcome {
 
 impl Query {
     /// Stores the answer (marked incomplete when cut short), counts the
-    /// tokens against the budget and audits the query.
-    async fn finish(&self, outcome: Outcome) -> UsageMetadata {
+    /// tokens against the budget and audits the query. Says whether the
+    /// answer was stored.
+    async fn finish(&self, outcome: Outcome) -> (UsageMetadata, bool) {
         let chat: &ChatService = &self.state.chat;
         let usage = outcome.usage.unwrap_or_else(|| {
             // No usageMetadata (cut short): count what we estimate was used.
@@ -666,7 +700,10 @@ impl Query {
         if let Some((code, _)) = &outcome.failure {
             stored["error"] = json!(code);
         }
-        if let Err(error) = self
+        // Not retried: an append whose answer was lost may have been
+        // applied, and a second one would store the answer twice. The
+        // client is told instead (`answer_not_saved`).
+        let saved = match self
             .state
             .store
             .append_messages(
@@ -677,8 +714,12 @@ impl Query {
             )
             .await
         {
-            tracing::error!(error = %error, conversation = %self.conversation_id, "could not store the answer");
-        }
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(error = %error, conversation = %self.conversation_id, "could not store the answer");
+                false
+            }
+        };
 
         let mut details = json!({
             "model": chat.model,
@@ -700,6 +741,9 @@ impl Query {
         if let Some((code, _)) = &outcome.failure {
             details["error"] = json!(code);
         }
+        if !saved {
+            details["answer_saved"] = json!(false);
+        }
         if chat.audit_prompts {
             details["prompt"] = json!(self.prompt);
             details["answer"] = json!(outcome.answer);
@@ -719,7 +763,7 @@ impl Query {
                 &self.meta,
             )
             .await;
-        usage
+        (usage, saved)
     }
 }
 
@@ -777,8 +821,14 @@ async fn relay(mut stream: crate::gemini::GeminiStream, tx: mpsc::Sender<Bytes>,
                         break;
                     }
                     outcome.answer.push_str(&chunk.text);
+                    // A client that stops reading is given up after
+                    // STREAM_WRITE_TIMEOUT_SECS, like one that left: the
+                    // upstream is closed and the answer stored incomplete.
                     if tx
-                        .send(sse("delta", &DeltaEvent { text: chunk.text }))
+                        .send_timeout(
+                            sse("delta", &DeltaEvent { text: chunk.text }),
+                            query.state.chat.stream_write_timeout,
+                        )
                         .await
                         .is_err()
                     {
@@ -796,12 +846,28 @@ async fn relay(mut stream: crate::gemini::GeminiStream, tx: mpsc::Sender<Bytes>,
             "Gemini's answer was cut off before it finished; try again".to_owned(),
         ));
     }
-    let failure = outcome.failure.clone();
+    let mut failure = outcome.failure.clone();
     let disconnected = outcome.disconnected;
     let finish = outcome.finish;
-    let usage = query.finish(outcome).await;
+    let (usage, saved) = query.finish(outcome).await;
+    if !saved && failure.is_none() {
+        // The whole answer was shown but is not in the conversation: the
+        // stream must not end as if it were.
+        failure = Some((
+            "answer_not_saved",
+            "the answer could not be saved; ask again to keep it".to_owned(),
+        ));
+    }
     if !disconnected {
-        send_ending(&tx, failure.clone(), usage, finish, query.message_id).await;
+        send_ending(
+            &tx,
+            query.state.chat.stream_write_timeout,
+            failure.clone(),
+            usage,
+            finish,
+            query.message_id,
+        )
+        .await;
     }
     // The client's stream ends before the summary is asked for.
     drop(tx);
@@ -822,6 +888,7 @@ async fn relay(mut stream: crate::gemini::GeminiStream, tx: mpsc::Sender<Bytes>,
 /// The last events of a stream: `usage` and `done`, or `error`.
 async fn send_ending(
     tx: &mpsc::Sender<Bytes>,
+    timeout: Duration,
     failure: Option<(&'static str, String)>,
     usage: UsageMetadata,
     finish: Option<FinishReason>,
@@ -830,29 +897,32 @@ async fn send_ending(
     match failure {
         Some((code, message)) => {
             let _ = tx
-                .send(sse("error", &json!({ "code": code, "message": message })))
+                .send_timeout(
+                    sse("error", &json!({ "code": code, "message": message })),
+                    timeout,
+                )
                 .await;
         }
         None => {
-            let _ = tx
-                .send(sse(
-                    "usage",
-                    &UsageEvent {
-                        prompt_tokens: usage.prompt_token_count,
-                        output_tokens: usage.candidates_token_count,
-                        total_tokens: usage.total_token_count,
-                    },
-                ))
-                .await;
-            let _ = tx
-                .send(sse(
-                    "done",
-                    &DoneEvent {
-                        message_id,
-                        finish_reason: finish.map_or("other", FinishReason::as_str).to_owned(),
-                    },
-                ))
-                .await;
+            let usage = sse(
+                "usage",
+                &UsageEvent {
+                    prompt_tokens: usage.prompt_token_count,
+                    output_tokens: usage.candidates_token_count,
+                    total_tokens: usage.total_token_count,
+                },
+            );
+            if tx.send_timeout(usage, timeout).await.is_err() {
+                return;
+            }
+            let done = sse(
+                "done",
+                &DoneEvent {
+                    message_id,
+                    finish_reason: finish.map_or("other", FinishReason::as_str).to_owned(),
+                },
+            );
+            let _ = tx.send_timeout(done, timeout).await;
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Both give the same API behaviour and the same per-user isolation; one
 //! behavioural suite (`tests/src/store_suite.rs`) runs against both.
 
+pub mod audit_chain;
 pub mod model;
 pub mod postgrest;
 pub mod sqlite;

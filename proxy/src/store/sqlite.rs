@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::*;
 use crate::audit::AuditEvent;
 use crate::auth::Caller;
+use crate::group_commit::GroupCommit;
 
 const SCHEMA: &str = r#"
 pragma journal_mode = wal;
@@ -91,9 +92,62 @@ create trigger if not exists audit_logs_no_delete before delete on audit_logs
 begin select raise(abort, 'audit_logs is append-only'); end;
 "#;
 
+/// One write, run inside the group's transaction; its answer is the row
+/// it wrote, where it has one.
+type Write = Box<dyn FnOnce(&Connection) -> StoreResult<Value> + Send>;
+
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Every write goes through here: concurrent writes share one
+    /// transaction, so one WAL fsync (`synchronous = full`) instead of one
+    /// each. A streamed question makes two (its question before the model
+    /// call, its answer after), so under load this is most of its cost.
+    writes: Arc<GroupCommit<Connection, Write, StoreResult<Value>>>,
+}
+
+/// Commits a group of writes in one transaction. Each write runs in a
+/// savepoint of its own, so one that fails (a row not found, a conflict)
+/// leaves no trace and answers its own error, and the others still commit.
+fn commit_writes(conn: &mut Connection, writes: Vec<Write>) -> Vec<StoreResult<Value>> {
+    let count = writes.len();
+    let failed = |e: &rusqlite::Error| -> Vec<StoreResult<Value>> {
+        (0..count).map(|_| Err(copy_of(e))).collect()
+    };
+    let mut tx = match conn.transaction() {
+        Ok(tx) => tx,
+        Err(e) => return failed(&e),
+    };
+    let mut outcomes = Vec::with_capacity(count);
+    for write in writes {
+        let savepoint = match tx.savepoint() {
+            Ok(savepoint) => savepoint,
+            Err(e) => return failed(&e),
+        };
+        let outcome = write(&savepoint);
+        // `finish` rolls the savepoint back (its drop behaviour). If either
+        // fails, what the transaction holds is unknown: none of it is kept.
+        let closed = if outcome.is_ok() {
+            savepoint.commit()
+        } else {
+            savepoint.finish()
+        };
+        if let Err(e) = closed {
+            return failed(&e);
+        }
+        outcomes.push(outcome);
+    }
+    match tx.commit() {
+        Ok(()) => outcomes,
+        // Nothing of the group is stored: every write fails.
+        Err(e) => failed(&e),
+    }
+}
+
+/// The same failure again, for each write of a group that failed as one:
+/// `rusqlite::Error` cannot be cloned, but what the API makes of it can.
+fn copy_of(e: &rusqlite::Error) -> StoreError {
+    known_failure(e).unwrap_or_else(|| StoreError::Other(anyhow::anyhow!("{e}")))
 }
 
 impl SqliteStore {
@@ -105,9 +159,33 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)
             .context("cannot prepare the embedded store")?;
+        super::audit_chain::prepare(&conn).context("cannot prepare the audit chain")?;
+        let conn = Arc::new(Mutex::new(conn));
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writes: Arc::new(GroupCommit::new(conn.clone(), commit_writes)),
+            conn,
         })
+    }
+
+    /// Runs `f` in the next group commit and returns once it is durable.
+    async fn write(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<Value> + Send + 'static,
+    ) -> StoreResult<Value> {
+        self.writes
+            .submit(Box::new(f))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+
+    /// A write that answers a row, decoded into the API's type.
+    async fn write_row<T: DeserializeOwned>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<Value> + Send + 'static,
+    ) -> StoreResult<T> {
+        let row = self.write(f).await?;
+        serde_json::from_value(row)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("unexpected row: {e}")))
     }
 
     async fn with<T: Send + 'static>(
@@ -133,11 +211,10 @@ impl SqliteStore {
         mut columns: Columns,
     ) -> StoreResult<T> {
         let caller = caller.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
-            ensure_profile(&tx, &caller)?;
+        self.write_row(move |tx| {
+            ensure_profile(tx, &caller)?;
             let user = caller.user_id.to_string();
-            check_sheet_link(&tx, &columns, &user)?;
+            check_sheet_link(tx, &columns, &user)?;
             let id = Uuid::new_v4().to_string();
             let now = now_stamp();
             columns.extend([
@@ -158,9 +235,7 @@ impl SqliteStore {
                 params_from_iter(columns.into_iter().map(|(_, value)| value)),
             )
             .map_err(sql)?;
-            let row = owned_row(&tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)?;
-            tx.commit().map_err(sql)?;
-            Ok(row)
+            owned_row(tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)
         })
         .await
     }
@@ -215,17 +290,14 @@ impl SqliteStore {
         columns: Columns,
     ) -> StoreResult<T> {
         let user = caller.user_id.to_string();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
+        self.write_row(move |tx| {
             let id = id.to_string();
-            if owned_row::<Value>(&tx, table, "id", &id, &user)?.is_none() {
+            if owned_row::<Value>(tx, table, "id", &id, &user)?.is_none() {
                 return Err(StoreError::NotFound);
             }
-            check_sheet_link(&tx, &columns, &user)?;
-            set_columns(&tx, table.name, &id, columns)?;
-            let row = owned_row(&tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)?;
-            tx.commit().map_err(sql)?;
-            Ok(row)
+            check_sheet_link(tx, &columns, &user)?;
+            set_columns(tx, table.name, &id, columns)?;
+            owned_row(tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)
         })
         .await
     }
@@ -237,7 +309,7 @@ impl SqliteStore {
         id: Uuid,
     ) -> StoreResult<()> {
         let user = caller.user_id.to_string();
-        self.with(move |conn| {
+        self.write(move |conn| {
             let n = conn
                 .execute(
                     &format!("delete from {} where id = ?1 and user_id = ?2", table.name),
@@ -247,10 +319,11 @@ impl SqliteStore {
             if n == 0 {
                 Err(StoreError::NotFound)
             } else {
-                Ok(())
+                Ok(Value::Null)
             }
         })
-        .await
+        .await?;
+        Ok(())
     }
 }
 
@@ -266,21 +339,19 @@ fn integer(value: Option<i32>) -> SqlValue {
 }
 
 fn sql(e: rusqlite::Error) -> StoreError {
-    match &e {
-        rusqlite::Error::SqliteFailure(code, _)
-            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            StoreError::Conflict("the change conflicts with existing data".into())
+    known_failure(&e).unwrap_or_else(|| StoreError::Other(anyhow::Error::new(e)))
+}
+
+/// The failures the API tells apart: a conflict, a busy database.
+fn known_failure(e: &rusqlite::Error) -> Option<StoreError> {
+    match e.sqlite_error_code()? {
+        rusqlite::ErrorCode::ConstraintViolation => Some(StoreError::Conflict(
+            "the change conflicts with existing data".into(),
+        )),
+        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+            Some(StoreError::Unavailable(e.to_string()))
         }
-        rusqlite::Error::SqliteFailure(code, _)
-            if matches!(
-                code.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) =>
-        {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Other(anyhow::Error::new(e)),
+        _ => None,
     }
 }
 
@@ -430,30 +501,18 @@ fn insert_audit_row(
     if let Some(caller) = caller {
         ensure_profile(conn, caller)?;
     }
-    conn.prepare_cached(
-        "insert into audit_logs (id, user_id, action, resource_type, resource_id, details,
-           status, ip_address, user_agent, created_at)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         on conflict (id) do nothing",
-    )
-    .map_err(sql)?
-    .execute(params![
-        event.id.to_string(),
-        caller.map(|c| c.user_id.to_string()),
-        event.action,
-        event.resource_type,
-        event.resource_id.map(|r| r.to_string()),
-        event.details.to_string(),
-        event.status.as_str(),
-        event.ip_address,
-        event.user_agent,
-        event.occurred_at,
-    ])
-    .map_err(sql)?;
+    // Hash-chained like the Supabase table (`audit_chain`).
+    let user_id = caller.map(|c| c.user_id.to_string());
+    super::audit_chain::insert(conn, user_id.as_deref(), event).map_err(sql)?;
     Ok(())
 }
 
 fn own_profile(conn: &Connection, caller: &Caller) -> StoreResult<Profile> {
+    serde_json::from_value(own_profile_row(conn, caller)?)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("unexpected profile row: {e}")))
+}
+
+fn own_profile_row(conn: &Connection, caller: &Caller) -> StoreResult<Value> {
     ensure_profile(conn, caller)?;
     fetch(
         conn,
@@ -503,13 +562,10 @@ impl Store for SqliteStore {
         if let Some(preferences) = &patch.preferences {
             columns.push(("preferences", SqlValue::Text(preferences.to_string())));
         }
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
-            ensure_profile(&tx, &caller)?;
-            set_columns(&tx, "users", &caller.user_id.to_string(), columns)?;
-            let profile = own_profile(&tx, &caller)?;
-            tx.commit().map_err(sql)?;
-            Ok(profile)
+        self.write_row(move |tx| {
+            ensure_profile(tx, &caller)?;
+            set_columns(tx, "users", &caller.user_id.to_string(), columns)?;
+            own_profile_row(tx, &caller)
         })
         .await
     }
@@ -625,10 +681,9 @@ impl Store for SqliteStore {
         let user = caller.user_id.to_string();
         let messages = messages.to_vec();
         // Read and write in one transaction on the one connection: atomic.
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
+        self.write(move |tx| {
             let id = id.to_string();
-            let current: Value = owned_row(&tx, &CONVERSATIONS, "messages", &id, &user)?
+            let current: Value = owned_row(tx, &CONVERSATIONS, "messages", &id, &user)?
                 .ok_or(StoreError::NotFound)?;
             let mut list = match current.get("messages") {
                 Some(Value::Array(list)) => list.clone(),
@@ -642,39 +697,37 @@ impl Store for SqliteStore {
                 params![id, Value::Array(list).to_string(), tokens, now_stamp()],
             )
             .map_err(sql)?;
-            tx.commit().map_err(sql)?;
-            Ok(())
+            Ok(Value::Null)
         })
-        .await
+        .await?;
+        Ok(())
     }
 
     async fn log_event(&self, caller: Option<&Caller>, event: &AuditEvent) -> StoreResult<()> {
         let caller = caller.cloned();
         let event = event.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(sql)?;
-            insert_audit_row(&tx, caller.as_ref(), &event)?;
-            tx.commit().map_err(sql)?;
-            Ok(())
+        self.write(move |tx| {
+            insert_audit_row(tx, caller.as_ref(), &event)?;
+            Ok(Value::Null)
         })
-        .await
+        .await?;
+        Ok(())
     }
 
     async fn log_events(&self, events: &[(Option<Caller>, AuditEvent)]) -> LoggedEvents {
         let batch = events.to_vec();
-        // All in one transaction: one commit (one WAL fsync) for the batch.
+        // All in one write, all or nothing: one commit (one WAL fsync) for
+        // the batch, shared with whatever else is written at the same time.
         let together = self
-            .with(move |conn| {
-                let tx = conn.transaction().map_err(sql)?;
+            .write(move |tx| {
                 for (caller, event) in &batch {
-                    insert_audit_row(&tx, caller.as_ref(), event)?;
+                    insert_audit_row(tx, caller.as_ref(), event)?;
                 }
-                tx.commit().map_err(sql)?;
-                Ok(())
+                Ok(Value::Null)
             })
             .await;
         match together {
-            Ok(()) => LoggedEvents {
+            Ok(_) => LoggedEvents {
                 written: events.len(),
                 failure: None,
             },
@@ -740,5 +793,90 @@ impl Store for SqliteStore {
             }))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn someone() -> Caller {
+        let user_id = Uuid::new_v4();
+        Caller {
+            user_id,
+            email: Some(format!("{}@example.com", user_id.simple())),
+            claims: json!({ "sub": user_id, "role": "authenticated" }),
+            token: None,
+        }
+    }
+
+    /// Writes made at the same time share commits, yet each gets its own
+    /// outcome: the ones that fail (a conversation that does not exist, a
+    /// sheet that is not the caller's) fail alone, leave nothing behind,
+    /// and every other write is stored once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writes_commit_together_and_fail_alone() {
+        const GOOD: usize = 64;
+        const BAD: usize = 16;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let caller = someone();
+        let stranger = someone();
+        let mut writes = tokio::task::JoinSet::new();
+        for n in 0..GOOD {
+            let (store, caller) = (store.clone(), caller.clone());
+            writes.spawn(async move {
+                let new = NewConversation {
+                    title: Some(format!("question {n}")),
+                    ..Default::default()
+                };
+                let question = json!({ "role": "user", "text": format!("question {n}") });
+                let id = store.start_conversation(&caller, &new, &[question]).await?;
+                let answer = json!({ "role": "assistant", "text": format!("answer {n}") });
+                store.append_messages(&caller, id, &[answer], 10).await?;
+                Ok::<_, StoreError>(true)
+            });
+        }
+        for _ in 0..BAD {
+            let (store, caller, stranger) = (store.clone(), caller.clone(), stranger.clone());
+            writes.spawn(async move {
+                let missing = store
+                    .append_messages(&caller, Uuid::new_v4(), &[json!({ "role": "user" })], 1)
+                    .await;
+                assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+                // Its profile would be created first: rolled back with it.
+                let new = NewConversation {
+                    sheet_id: Some(Uuid::new_v4()),
+                    ..Default::default()
+                };
+                let linked = store.create_conversation(&stranger, &new).await;
+                assert!(matches!(linked, Err(StoreError::Invalid(_))), "{linked:?}");
+                Ok(false)
+            });
+        }
+        let mut stored = 0;
+        while let Some(done) = writes.join_next().await {
+            if done.unwrap().unwrap() {
+                stored += 1;
+            }
+        }
+        assert_eq!(stored, GOOD);
+
+        let conn = store.conn.lock().unwrap();
+        let one = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
+        assert_eq!(one("select count(*) from ai_conversations"), GOOD as i64);
+        assert_eq!(
+            one("select count(*) from ai_conversations
+                  where json_array_length(messages) = 2 and total_tokens = 10
+                    and json_extract(messages, '$[0].text') = title
+                    and json_extract(messages, '$[1].text') = 'answer' || substr(title, 9)"),
+            GOOD as i64,
+            "each question and its answer once, in their own conversation"
+        );
+        assert_eq!(
+            one("select count(*) from users"),
+            1,
+            "no stranger's profile left"
+        );
     }
 }
