@@ -112,6 +112,39 @@ describe('EngineClient', () => {
     expect(worker.posted).toHaveLength(2);
   });
 
+  it('replaces a worker whose engine trapped: what was in flight fails clearly, later calls reach a fresh engine', async () => {
+    const first = new FakeWorker();
+    const second = new FakeWorker();
+    const client = new EngineClient(first, () => second);
+    const crashing = client.profileFile({ bytes: new ArrayBuffer(4), name: 'odd.xlsb' });
+    const alongside = client.version();
+    await vi.waitFor(() => {
+      expect(first.posted).toHaveLength(2);
+    });
+    first.reply({ id: first.posted[0]?.message.id ?? 0, ok: false, error: 'The engine stopped on an internal error', crashed: true });
+    await expect(crashing).rejects.toThrow('The engine stopped on an internal error');
+    await expect(alongside).rejects.toThrow('The engine stopped on an internal error');
+    expect(first.terminated).toBe(true);
+
+    const later = client.version();
+    await vi.waitFor(() => {
+      expect(second.posted).toHaveLength(1);
+    });
+    expect(first.posted).toHaveLength(2);
+    second.reply({ id: second.lastRequest().id, ok: true, result: '1.2.3' });
+    await expect(later).resolves.toBe('1.2.3');
+  });
+
+  it('without a way to start another worker, a trap ends the client', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const crashing = client.version();
+    worker.reply({ id: worker.lastRequest().id, ok: false, error: 'trapped', crashed: true });
+    await expect(crashing).rejects.toThrow('trapped');
+    await expect(client.version()).rejects.toThrow('trapped');
+    expect(worker.terminated).toBe(true);
+  });
+
   it('ignores replies to requests it is no longer waiting for', async () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);

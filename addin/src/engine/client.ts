@@ -48,14 +48,24 @@ interface Pending {
 
 /** Typed, promise-based access to the wasm engine running in a Web Worker. */
 export class EngineClient {
-  private readonly worker: WorkerLike;
+  private worker: WorkerLike;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** Set once the worker has died; later calls fail with it instead of hanging. */
   private failure: Error | undefined;
 
-  constructor(worker: WorkerLike) {
-    this.worker = worker;
+  /**
+   * `startWorker` replaces a worker whose engine trapped on some input (the
+   * worker says so and closes); without it, such a trap ends the client.
+   */
+  constructor(
+    worker: WorkerLike,
+    private readonly startWorker?: () => WorkerLike,
+  ) {
+    this.worker = this.attach(worker);
+  }
+
+  private attach(worker: WorkerLike): WorkerLike {
     worker.onmessage = (event) => {
       this.settle(event.data);
     };
@@ -65,6 +75,7 @@ export class EngineClient {
       const detail = event.message ? `: ${event.message}` : '';
       this.fail(new Error(`The engine stopped unexpectedly${detail}. Reload the add-in to try again.`));
     };
+    return worker;
   }
 
   /**
@@ -213,6 +224,19 @@ export class EngineClient {
     this.pending.delete(response.id);
     if (response.ok) waiting.resolve(response.result);
     else waiting.reject(new Error(response.error));
+    if (!response.ok && response.crashed) this.replaceWorker(new Error(response.error));
+  }
+
+  /** Everything in flight fails with `error`; later calls go to a fresh engine. */
+  private replaceWorker(error: Error): void {
+    if (!this.startWorker) {
+      this.fail(error);
+      return;
+    }
+    this.worker.terminate();
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+    this.worker = this.attach(this.startWorker());
   }
 
   private fail(error: Error): void {
@@ -225,6 +249,6 @@ export class EngineClient {
 }
 
 export function createEngineClient(): EngineClient {
-  const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'ledgerlight-engine' });
-  return new EngineClient(worker);
+  const startWorker = () => new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'ledgerlight-engine' });
+  return new EngineClient(startWorker(), startWorker);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createRequestHandler, dispatch, type EngineApi } from './dispatch.ts';
+import { createRequestHandler, dispatch, ENGINE_CRASHED, type EngineApi } from './dispatch.ts';
 import type { EngineRequest, EngineResponse } from './protocol.ts';
 import { ledgerFile, ledgerProfile } from '../test/fixtures.ts';
 
@@ -89,6 +89,15 @@ describe('dispatch', () => {
       },
     });
     expect(dispatch(engine, { id: 5, type: 'profileRange', range: { values: [] } })).toEqual({ id: 5, ok: false, error: 'range too large' });
+  });
+
+  it('turns a wasm trap into a crash reply, so the client replaces the worker', () => {
+    const { engine } = fakeEngine({
+      version: () => {
+        throw new WebAssembly.RuntimeError('unreachable');
+      },
+    });
+    expect(dispatch(engine, { id: 9, type: 'version' })).toEqual({ id: 9, ok: false, error: ENGINE_CRASHED, crashed: true });
   });
 
   it('answers an unknown request type with an error instead of ignoring it', () => {

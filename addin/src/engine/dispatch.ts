@@ -111,9 +111,15 @@ export function dispatch(engine: EngineApi, request: EngineRequest): EngineRespo
   try {
     return { id, ok: true, result: answer(engine, request) };
   } catch (thrown) {
+    // A trap (a Rust panic aborts in wasm, e.g. inside a file parser) leaves
+    // the instance's memory half-updated: nothing may call it again.
+    if (thrown instanceof WebAssembly.RuntimeError) return { id, ok: false, error: ENGINE_CRASHED, crashed: true };
     return { id, ok: false, error: messageOf(thrown, 'The engine failed without saying why.') };
   }
 }
+
+export const ENGINE_CRASHED =
+  'The engine stopped on an internal error while handling this input and was restarted. Nothing was changed; open the data again to continue.';
 
 /**
  * Builds the worker's message handler. The engine is loaded on the first

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSync } from './pkg/engine_wasm.js';
 import { createEngineApi } from './adapter.ts';
-import { dispatch, type EngineApi } from './dispatch.ts';
+import { dispatch, ENGINE_CRASHED, type EngineApi } from './dispatch.ts';
 import type { EngineResponse, EngineResults } from './protocol.ts';
 import type { FileProfile, TableProfile } from './types.ts';
 
@@ -59,6 +59,13 @@ describe('the wasm engine behind the worker', () => {
 
     expect(response.ok).toBe(false);
     expect(!response.ok && response.error.length).toBeGreaterThan(0);
+  });
+
+  it('reports a trap on a malformed .xlsb (calamine panics; a panic aborts in wasm) as a crash', () => {
+    // Kept by the fuzzer: fuzz/regressions/read_spreadsheet. Natively the engine contains the panic.
+    const bytes = readFileSync(new URL('../../../fuzz/regressions/read_spreadsheet/crash-xlsb-missing-relationship.xlsb', import.meta.url));
+    const response = dispatch(engine, { id: 4, type: 'profileFile', bytes: new Uint8Array(bytes).buffer, fileName: 'bad.xlsb' });
+    expect(response).toEqual({ id: 4, ok: false, error: ENGINE_CRASHED, crashed: true });
   });
 
   it('profiles an Excel selection using its number formats', () => {

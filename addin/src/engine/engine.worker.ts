@@ -11,6 +11,7 @@ import type { EngineRequest, EngineResponse } from './protocol.ts';
 interface WorkerScope {
   onmessage: ((event: MessageEvent<EngineRequest>) => void) | null;
   postMessage(message: EngineResponse): void;
+  close(): void;
 }
 const scope = self as unknown as WorkerScope;
 
@@ -22,6 +23,8 @@ const handle = createRequestHandler(
   },
   (response) => {
     scope.postMessage(response);
+    // The client starts a fresh worker; this one's engine is unusable.
+    if (!response.ok && response.crashed) scope.close();
   },
 );
 

@@ -105,4 +105,4 @@ export type EngineRequest = {
 
 export type EngineResponse =
   | { id: number; ok: true; result: EngineResults[EngineRequestType] }
-  | { id: number; ok: false; error: string };
+  | { id: number; ok: false; error: string; /** The wasm instance trapped: the worker must be replaced. */ crashed?: true };
