@@ -17,6 +17,7 @@ pub mod preview;
 pub mod profile;
 pub mod read;
 pub mod recipe;
+mod sheet_bounds;
 pub mod table;
 pub mod tokens;
 pub mod window;

@@ -8,6 +8,7 @@ use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use serde::Serialize;
 
 use crate::error::EngineError;
+use crate::sheet_bounds::{check_sheet_grid, check_xls_grids};
 use crate::table::{Cell, Table, TableBuilder};
 
 /// Limits that keep a hostile or accidental giant file from taking all memory.
@@ -122,6 +123,7 @@ fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, 
     }
     if sniff(bytes) == Container::Ole {
         check_compound_file(bytes)?;
+        check_xls_grids(bytes, options.max_cells)?;
     }
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(describe_calamine_error)?;
@@ -139,6 +141,7 @@ fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, 
     let candidates: Vec<String> = wanted.map_or_else(|| sheet_names.clone(), |name| vec![name]);
     let mut first_read: Option<(String, calamine::Range<Data>)> = None;
     for name in candidates {
+        check_sheet_grid(&mut workbook, &name, options.max_cells)?;
         let range = workbook
             .worksheet_range(&name)
             .map_err(describe_calamine_error)?;

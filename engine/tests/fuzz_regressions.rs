@@ -53,3 +53,23 @@ fn an_xlsb_naming_a_missing_relationship_is_unreadable_not_a_panic() {
         "{err:?}"
     );
 }
+
+/// calamine builds a sheet as a dense grid between its outermost cells. A
+/// 15 KB `.xls` the fuzzer found (cells far apart) asked for 13.9 GB at
+/// open and took 23 GB before the kernel stopped it; a hand-made 1 KB
+/// `.xlsx` with values in A1 and XFD1048576 asked for 512 GiB and aborted.
+/// Both grids are now measured from the cells' positions first.
+#[test]
+fn far_apart_cells_are_too_many_cells_not_a_memory_bomb() {
+    for (name, cells) in [
+        ("oom-xls-far-apart-cells.xls", 436_035_396),
+        ("oom-xlsx-far-apart-cells.xlsx", 17_179_869_184),
+    ] {
+        let bytes = regression("read_spreadsheet", name);
+        let err = read_workbook(&bytes, name, &ReadOptions::default()).unwrap_err();
+        assert!(
+            matches!(err, EngineError::TooManyCells { cells: c, limit: 50_000_000 } if c == cells),
+            "{name}: {err:?}"
+        );
+    }
+}

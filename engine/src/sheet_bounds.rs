@@ -1,0 +1,195 @@
+//! calamine turns a sheet into one dense grid spanning its outermost
+//! non-empty cells (`Range::from_sparse`): a 1 KB `.xlsx` holding A1 and
+//! XFD1048576 asked for 512 GiB and aborted, and a 15 KB `.xls` found by
+//! `cargo fuzz` took 23 GB before it was killed. The cells' positions are
+//! read first, without building anything, and the grid is measured against
+//! `ReadOptions::max_cells` before calamine allocates it.
+
+use std::io::{Cursor, Read, Seek};
+
+use calamine::{DataRef, Sheets};
+
+use crate::error::EngineError;
+
+/// The smallest rectangle holding every position added.
+#[derive(Debug, Default, Clone, Copy)]
+struct Bounds {
+    rows: Option<(u32, u32)>,
+    columns: Option<(u32, u32)>,
+}
+
+impl Bounds {
+    fn add(&mut self, row: u32, first_column: u32, last_column: u32) {
+        let widen = |span: Option<(u32, u32)>, low: u32, high: u32| {
+            Some(span.map_or((low, high), |(a, b)| (a.min(low), b.max(high))))
+        };
+        self.rows = widen(self.rows, row, row);
+        self.columns = widen(self.columns, first_column, last_column.max(first_column));
+    }
+
+    /// Cells of the dense grid calamine would build (as it computes it).
+    fn cells(&self) -> usize {
+        match (self.rows, self.columns) {
+            (Some((top, bottom)), Some((left, right))) => {
+                let height = (bottom - top) as usize + 1;
+                let width = (right - left) as usize + 1;
+                height.saturating_mul(width)
+            }
+            _ => 0,
+        }
+    }
+}
+
+fn refuse_above(cells: usize, limit: usize) -> Result<(), EngineError> {
+    if cells > limit {
+        return Err(EngineError::TooManyCells { cells, limit });
+    }
+    Ok(())
+}
+
+/// For `.xlsx` / `.xlsm` / `.xlsb`, which calamine reads one sheet at a
+/// time: streams the sheet's cells once. Other formats pass unchecked here.
+pub(crate) fn check_sheet_grid<RS: Read + Seek>(
+    workbook: &mut Sheets<RS>,
+    sheet: &str,
+    max_cells: usize,
+) -> Result<(), EngineError> {
+    let mut bounds = Bounds::default();
+    let mut note = |position: (u32, u32), value: &DataRef<'_>| {
+        // calamine leaves empty cells out of the grid's bounds too.
+        if !matches!(value, DataRef::Empty) {
+            bounds.add(position.0, position.1, position.1);
+        }
+    };
+    let unreadable = |e: String| EngineError::Unreadable(e);
+    match workbook {
+        Sheets::Xlsx(xlsx) => {
+            let mut cells = xlsx
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(e.to_string()))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                note(cell.get_position(), cell.get_value());
+            }
+        }
+        Sheets::Xlsb(xlsb) => {
+            let mut cells = xlsb
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(e.to_string()))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                note(cell.get_position(), cell.get_value());
+            }
+        }
+        Sheets::Xls(_) | Sheets::Ods(_) => {}
+    }
+    refuse_above(bounds.cells(), max_cells)
+}
+
+/// For `.xls`, which calamine parses whole when it opens the file: walks
+/// the BIFF records of the workbook stream and adds up every sheet's grid.
+pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), EngineError> {
+    let Ok(mut file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return Ok(()); // not a compound file calamine could read either
+    };
+    let stream = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|path| file.is_stream(path));
+    let Some(stream) = stream else {
+        return Ok(());
+    };
+    let mut biff = Vec::new();
+    file.open_stream(stream)
+        .and_then(|mut s| s.read_to_end(&mut biff))
+        .map_err(|e| EngineError::Unreadable(format!("broken compound file: {e}")))?;
+
+    let mut total = 0usize;
+    let mut sheet = Bounds::default();
+    let mut at = 0usize;
+    while at + 4 <= biff.len() {
+        let kind = u16::from_le_bytes([biff[at], biff[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([biff[at + 2], biff[at + 3]]));
+        let body = &biff[at + 4..(at + 4 + len).min(biff.len())];
+        at += 4 + len;
+        let u16_at = |i: usize| {
+            body.get(i..i + 2)
+                .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+        };
+        match kind {
+            // BOF and EOF: a sheet's records begin and end.
+            0x0809 | 0x0409 | 0x0209 | 0x0009 | 0x000A => {
+                total = total.saturating_add(sheet.cells());
+                sheet = Bounds::default();
+            }
+            // Cells with a value: FORMULA, LABELSST, NUMBER, LABEL, BOOLERR,
+            // RK, RSTRING — row, then column.
+            0x0006 | 0x00FD | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00D6 => {
+                if let (Some(row), Some(column)) = (u16_at(0), u16_at(2)) {
+                    sheet.add(row, column, column);
+                }
+            }
+            // MULRK: row, first column, …, last column in its final 2 bytes.
+            0x00BD if body.len() >= 6 => {
+                if let (Some(row), Some(first), Some(last)) =
+                    (u16_at(0), u16_at(2), u16_at(body.len() - 2))
+                {
+                    sheet.add(row, first, last);
+                }
+            }
+            _ => {}
+        }
+        refuse_above(total.saturating_add(sheet.cells()), max_cells)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_measure_the_grid_calamine_would_build() {
+        let mut b = Bounds::default();
+        assert_eq!(b.cells(), 0);
+        b.add(5, 2, 2);
+        assert_eq!(b.cells(), 1);
+        b.add(9, 0, 3);
+        assert_eq!(b.cells(), 5 * 4);
+        b.add(1_048_575, 16_383, 16_383);
+        assert_eq!(b.cells(), (1_048_575 - 5 + 1) * 16_384);
+    }
+
+    #[test]
+    fn a_far_apart_xls_sheet_is_refused_before_it_is_built() {
+        // A BIFF stream: BOF, NUMBER at A1, NUMBER at IV65536, EOF.
+        let record = |kind: u16, body: &[u8]| {
+            let mut r = kind.to_le_bytes().to_vec();
+            r.extend((body.len() as u16).to_le_bytes());
+            r.extend(body);
+            r
+        };
+        let number = |row: u16, column: u16| {
+            let mut body = row.to_le_bytes().to_vec();
+            body.extend(column.to_le_bytes());
+            body.extend([0u8; 10]);
+            record(0x0203, &body)
+        };
+        let biff: Vec<u8> = [
+            record(0x0809, &[0; 16]),
+            number(0, 0),
+            number(65_535, 255),
+            record(0x000A, &[]),
+        ]
+        .concat();
+        let mut compound = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        std::io::Write::write_all(&mut compound.create_stream("/Workbook").unwrap(), &biff)
+            .unwrap();
+        let bytes = compound.into_inner().into_inner();
+        assert!(matches!(
+            check_xls_grids(&bytes, 1_000_000),
+            Err(EngineError::TooManyCells {
+                cells: 16_777_216,
+                limit: 1_000_000
+            })
+        ));
+        assert!(check_xls_grids(&bytes, 20_000_000).is_ok());
+    }
+}
