@@ -101,6 +101,14 @@ pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), Engi
         .and_then(|mut s| s.read_to_end(&mut biff))
         .map_err(|e| EngineError::Unreadable(format!("broken compound file: {e}")))?;
 
+    // Only a stream that starts as a BIFF5/BIFF8 workbook is walked; calamine
+    // refuses anything else itself.
+    let starts_as_biff = biff.len() >= 8
+        && biff[0..2] == [0x09, 0x08]
+        && matches!(u16::from_le_bytes([biff[4], biff[5]]), 0x0500 | 0x0600);
+    if !starts_as_biff {
+        return Ok(());
+    }
     let mut total = 0usize;
     let mut sheet = Bounds::default();
     let mut at = 0usize;
@@ -114,6 +122,9 @@ pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), Engi
                 .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
         };
         match kind {
+            // FILEPASS: what follows is encrypted, and calamine reports the
+            // workbook as password-protected instead of reading it.
+            0x002F => return Ok(()),
             // BOF and EOF: a sheet's records begin and end.
             0x0809 | 0x0409 | 0x0209 | 0x0009 | 0x000A => {
                 total = total.saturating_add(sheet.cells());
@@ -126,6 +137,10 @@ pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), Engi
                     sheet.add(row, column, column);
                 }
             }
+            // DIMENSIONS: calamine reserves room for the sheet's declared
+            // used range before reading a cell, so a forged one is refused
+            // here (Excel's own never exceed 65,536 × 256).
+            0x0200 => refuse_above(declared_cells(body), max_cells)?,
             // MULRK: row, first column, …, last column in its final 2 bytes.
             0x00BD if body.len() >= 6 => {
                 if let (Some(row), Some(first), Some(last)) =
@@ -139,6 +154,30 @@ pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), Engi
         refuse_above(total.saturating_add(sheet.cells()), max_cells)?;
     }
     Ok(())
+}
+
+/// The cells calamine reserves for a DIMENSIONS record, computed as it
+/// does (`xls.rs`, `parse_dimensions` and the `0x0200` arm), 32-bit
+/// wrap-around included.
+fn declared_cells(body: &[u8]) -> usize {
+    let u16_at = |i: usize| u32::from(u16::from_le_bytes([body[i], body[i + 1]]));
+    let u32_at = |i: usize| u32::from_le_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+    let (first_row, row_after, mut first_column, column_after) = match body.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return 0, // calamine refuses the record itself
+    };
+    if first_column > 0xFF || column_after < first_column {
+        first_column = 0;
+    }
+    if row_after == 0 || column_after == 0 {
+        return 1;
+    }
+    let rows = (row_after - 1).wrapping_sub(first_row).wrapping_add(1) as usize;
+    let columns = (column_after - 1)
+        .wrapping_sub(first_column)
+        .wrapping_add(1) as usize;
+    rows.saturating_mul(columns)
 }
 
 #[cfg(test)]
@@ -160,6 +199,26 @@ mod tests {
     }
 
     #[test]
+    fn declared_used_ranges_are_counted_as_calamine_reserves_them() {
+        let biff8 = |rows: (u32, u32), columns: (u16, u16)| {
+            [
+                rows.0.to_le_bytes().as_slice(),
+                &rows.1.to_le_bytes(),
+                &columns.0.to_le_bytes(),
+                &columns.1.to_le_bytes(),
+                &[0, 0],
+            ]
+            .concat()
+        };
+        assert_eq!(declared_cells(&biff8((0, 65_536), (0, 256))), 65_536 * 256);
+        assert_eq!(declared_cells(&biff8((0, 0), (0, 0))), 1);
+        assert!(declared_cells(&biff8((0, u32::MAX), (0, 256))) > 50_000_000);
+        // A first row past the last wraps around in calamine: huge, refused.
+        assert!(declared_cells(&biff8((10, 5), (0, 2))) > 50_000_000);
+        assert_eq!(declared_cells(&[0; 7]), 0);
+    }
+
+    #[test]
     fn a_far_apart_xls_sheet_is_refused_before_it_is_built() {
         // A BIFF stream: BOF, NUMBER at A1, NUMBER at IV65536, EOF.
         let record = |kind: u16, body: &[u8]| {
@@ -175,7 +234,10 @@ mod tests {
             record(0x0203, &body)
         };
         let biff: Vec<u8> = [
-            record(0x0809, &[0; 16]),
+            record(
+                0x0809,
+                &[0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            ),
             number(0, 0),
             number(65_535, 255),
             record(0x000A, &[]),

@@ -75,3 +75,22 @@ fn far_apart_cells_are_too_many_cells_not_a_memory_bomb() {
         );
     }
 }
+
+/// An `.xls` (found by `cargo fuzz`) whose DIMENSIONS record declares an
+/// enormous used range: calamine reserves room for it before reading a cell
+/// (7.5 TB here; natively a capacity panic, a smaller forgery an abort).
+#[test]
+fn a_forged_xls_used_range_is_too_many_cells() {
+    let bytes = regression("read_spreadsheet", "oom-xls-forged-dimensions.xls");
+    let err = read_workbook(&bytes, "forged.xls", &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EngineError::TooManyCells {
+                limit: 50_000_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
