@@ -8,6 +8,7 @@ pub mod gemini;
 pub mod gotrue;
 #[path = "../tests/database/harness.rs"]
 pub mod harness;
+pub mod in_process;
 pub mod postgrest;
 pub mod store_suite;
 pub mod supabase;

@@ -6,29 +6,22 @@
 //! turns dropped and summarised, the model's limit) and PII guard
 //! (`PII_POLICY` block and mask) on what reaches Gemini.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use proxy::app::App;
-use proxy::config::Config;
 use proxy::gemini::{RetryPolicy, Timeouts};
-use proxy::state::AppState;
 use serde_json::{Value, json};
 use system_tests::gemini::{Behaviour, GeminiStandIn, KEY};
+use system_tests::in_process::{InProcessProxy, vars};
 
 struct Running {
-    addr: SocketAddr,
-    state: AppState,
+    proxy: InProcessProxy,
     http: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+impl std::ops::Deref for Running {
+    type Target = InProcessProxy;
+    fn deref(&self) -> &InProcessProxy {
+        &self.proxy
     }
 }
 
@@ -51,38 +44,9 @@ fn retry() -> RetryPolicy {
 
 /// Local mode (one user, no token) with the stand-in as Gemini.
 async fn start(gemini: &GeminiStandIn, extra: &[(&str, &str)]) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let mut vars: Vec<(String, String)> = vec![
-        ("PROXY_ADDR".into(), "127.0.0.1:0".into()),
-        ("DATA_DIR".into(), dir.path().display().to_string()),
-        (
-            "ADDIN_DIR".into(),
-            dir.path().join("none").display().to_string(),
-        ),
-        ("GEMINI_API_KEY".into(), KEY.into()),
-        ("GEMINI_BASE_URL".into(), gemini.url.clone()),
-    ];
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|name| {
-        vars.iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap();
-    let state = AppState::with_gemini_settings(config.clone(), timeouts(), retry()).unwrap();
-    let app = App::with_state(config, state.clone()).await.unwrap();
-    let addr = app.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
     Running {
-        addr,
-        state,
+        proxy: InProcessProxy::start(&gemini.url, vars(extra), timeouts(), retry()).await,
         http: reqwest::Client::new(),
-        stop: Some(stop),
-        _dir: dir,
     }
 }
 

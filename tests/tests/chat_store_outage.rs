@@ -12,47 +12,16 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use proxy::app::App;
-use proxy::config::Config;
 use proxy::gemini::{RetryPolicy, Timeouts};
-use proxy::state::AppState;
 use serde_json::{Value, json};
-use system_tests::gemini::{Behaviour, GeminiStandIn, KEY};
+use system_tests::gemini::{Behaviour, GeminiStandIn};
+use system_tests::in_process::{InProcessProxy, vars};
 use system_tests::supabase::Supabase;
 use uuid::Uuid;
 
-struct Running {
-    addr: SocketAddr,
-    state: AppState,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-async fn start(supabase: &Supabase, gemini: &GeminiStandIn) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let mut vars = supabase.proxy_env();
-    vars.extend([
-        ("PROXY_ADDR".into(), "127.0.0.1:0".into()),
-        ("DATA_DIR".into(), dir.path().display().to_string()),
-        (
-            "ADDIN_DIR".into(),
-            dir.path().join("none").display().to_string(),
-        ),
-        ("GEMINI_API_KEY".into(), KEY.into()),
-        ("GEMINI_BASE_URL".into(), gemini.url.clone()),
-        ("RATE_LIMIT_RPM".into(), "1000".into()),
-    ]);
-    let config =
-        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-            .unwrap();
+async fn start(supabase: &Supabase, gemini: &GeminiStandIn) -> InProcessProxy {
+    let mut settings = supabase.proxy_env();
+    settings.extend(vars(&[("RATE_LIMIT_RPM", "1000")]));
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_secs(2),
@@ -64,19 +33,7 @@ async fn start(supabase: &Supabase, gemini: &GeminiStandIn) -> Running {
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_secs(1),
     };
-    let state = AppState::with_gemini_settings(config.clone(), timeouts, retry).unwrap();
-    let app = App::with_state(config, state.clone()).await.unwrap();
-    let addr = app.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-    Running {
-        addr,
-        state,
-        stop: Some(stop),
-        _dir: dir,
-    }
+    InProcessProxy::start(&gemini.url, settings, timeouts, retry).await
 }
 
 /// The events of a finished stream, as (name, data).

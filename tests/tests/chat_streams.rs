@@ -9,53 +9,29 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use proxy::app::App;
 use proxy::auth::LOCAL_USER_ID;
-use proxy::config::Config;
 use proxy::gemini::{RetryPolicy, Timeouts};
-use proxy::state::AppState;
 use serde_json::{Value, json};
-use system_tests::gemini::{Behaviour, GeminiStandIn, KEY};
+use system_tests::gemini::{Behaviour, GeminiStandIn};
+use system_tests::in_process::{InProcessProxy, vars};
 use tokio::io::AsyncWriteExt;
 
 struct Running {
-    addr: SocketAddr,
-    state: AppState,
+    proxy: InProcessProxy,
     http: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+impl std::ops::Deref for Running {
+    type Target = InProcessProxy;
+    fn deref(&self) -> &InProcessProxy {
+        &self.proxy
     }
 }
 
 /// Local mode (one user) with the stand-in as Gemini.
 async fn start(gemini: &GeminiStandIn, extra: &[(&str, &str)]) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let mut vars: Vec<(String, String)> = vec![
-        ("PROXY_ADDR".into(), "127.0.0.1:0".into()),
-        ("DATA_DIR".into(), dir.path().display().to_string()),
-        (
-            "ADDIN_DIR".into(),
-            dir.path().join("none").display().to_string(),
-        ),
-        ("GEMINI_API_KEY".into(), KEY.into()),
-        ("GEMINI_BASE_URL".into(), gemini.url.clone()),
-        ("RATE_LIMIT_RPM".into(), "1000".into()),
-    ];
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|name| {
-        vars.iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let mut settings = vars(&[("RATE_LIMIT_RPM", "1000")]);
+    settings.extend(vars(extra));
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_secs(2),
@@ -67,24 +43,14 @@ async fn start(gemini: &GeminiStandIn, extra: &[(&str, &str)]) -> Running {
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_secs(1),
     };
-    let state = AppState::with_gemini_settings(config.clone(), timeouts, retry).unwrap();
-    let app = App::with_state(config, state.clone()).await.unwrap();
-    let addr = app.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
     Running {
-        addr,
-        state,
+        proxy: InProcessProxy::start(&gemini.url, settings, timeouts, retry).await,
         // One connection per stream: no pooling, so dropping a response
         // closes its connection.
         http: reqwest::Client::builder()
             .pool_max_idle_per_host(0)
             .build()
             .unwrap(),
-        stop: Some(stop),
-        _dir: dir,
     }
 }
 
