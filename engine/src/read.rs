@@ -8,7 +8,7 @@ use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use serde::Serialize;
 
 use crate::error::EngineError;
-use crate::sheet_bounds::{check_sheet_grid, check_xls_grids};
+use crate::sheet_bounds::{check_xls_grids, read_sheet_range};
 use crate::table::{Cell, Table, TableBuilder};
 
 /// Limits that keep a hostile or accidental giant file from taking all memory.
@@ -141,10 +141,12 @@ fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, 
     let candidates: Vec<String> = wanted.map_or_else(|| sheet_names.clone(), |name| vec![name]);
     let mut first_read: Option<(String, calamine::Range<Data>)> = None;
     for name in candidates {
-        check_sheet_grid(&mut workbook, &name, options.max_cells)?;
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(describe_calamine_error)?;
+        let range = match read_sheet_range(&mut workbook, &name, options.max_cells)? {
+            Some(range) => range,
+            None => workbook
+                .worksheet_range(&name)
+                .map_err(describe_calamine_error)?,
+        };
         let (height, width) = range.get_size();
         let cells = height.saturating_mul(width);
         if cells > options.max_cells {

@@ -3,11 +3,11 @@
 //! XFD1048576 asked for 512 GiB and aborted, and a 15 KB `.xls` found by
 //! `cargo fuzz` took 23 GB before it was killed. The cells' positions are
 //! read first, without building anything, and the grid is measured against
-//! `ReadOptions::max_cells` before calamine allocates it.
+//! `ReadOptions::max_cells` before the grid is allocated.
 
 use std::io::{Cursor, Read, Seek};
 
-use calamine::{DataRef, Sheets};
+use calamine::{Data, DataRef, Range, Sheets};
 
 use crate::error::EngineError;
 
@@ -47,41 +47,53 @@ fn refuse_above(cells: usize, limit: usize) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// For `.xlsx` / `.xlsm` / `.xlsb`, which calamine reads one sheet at a
-/// time: streams the sheet's cells once. Other formats pass unchecked here.
-pub(crate) fn check_sheet_grid<RS: Read + Seek>(
+/// A sheet of an `.xlsx` / `.xlsm` / `.xlsb`, which calamine reads one sheet
+/// at a time: its cells are streamed once, the grid measured as they come,
+/// and the dense range built only when it fits — what `worksheet_range`
+/// does, without its unchecked allocation. `None` for `.xls` and `.ods`
+/// (read whole at open; `.xls` is checked by [`check_xls_grids`]).
+pub(crate) fn read_sheet_range<RS: Read + Seek>(
     workbook: &mut Sheets<RS>,
     sheet: &str,
     max_cells: usize,
-) -> Result<(), EngineError> {
-    let mut bounds = Bounds::default();
-    let mut note = |position: (u32, u32), value: &DataRef<'_>| {
-        // calamine leaves empty cells out of the grid's bounds too.
-        if !matches!(value, DataRef::Empty) {
-            bounds.add(position.0, position.1, position.1);
-        }
-    };
+) -> Result<Option<Range<Data>>, EngineError> {
     let unreadable = |e: String| EngineError::Unreadable(e);
+    let mut bounds = Bounds::default();
+    let mut cells: Vec<calamine::Cell<Data>> = Vec::new();
+    let mut keep = |cell: calamine::Cell<DataRef<'_>>| {
+        // Empty cells are left out of the grid, as calamine does.
+        if matches!(cell.get_value(), DataRef::Empty) {
+            return Ok(());
+        }
+        let (row, column) = cell.get_position();
+        bounds.add(row, column, column);
+        refuse_above(bounds.cells(), max_cells)?;
+        cells.push(calamine::Cell::new(
+            (row, column),
+            Data::from(cell.get_value().clone()),
+        ));
+        Ok::<(), EngineError>(())
+    };
     match workbook {
         Sheets::Xlsx(xlsx) => {
-            let mut cells = xlsx
+            let mut reader = xlsx
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(e.to_string()))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
-                note(cell.get_position(), cell.get_value());
+            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                keep(cell)?;
             }
         }
         Sheets::Xlsb(xlsb) => {
-            let mut cells = xlsb
+            let mut reader = xlsb
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(e.to_string()))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
-                note(cell.get_position(), cell.get_value());
+            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                keep(cell)?;
             }
         }
-        Sheets::Xls(_) | Sheets::Ods(_) => {}
+        Sheets::Xls(_) | Sheets::Ods(_) => return Ok(None),
     }
-    refuse_above(bounds.cells(), max_cells)
+    Ok(Some(Range::from_sparse(cells)))
 }
 
 /// For `.xls`, which calamine parses whole when it opens the file: walks
