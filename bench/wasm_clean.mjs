@@ -1,7 +1,9 @@
 // Times cleaning through the wasm API in Node, as the task pane's Web
 // Worker drives it (`Cleaner`, `CleanJob`: see engine/wasm/src/clean.rs),
 // then, when XLCLEAN names the binary, the native `xlclean` doing the same
-// jobs on the same CSV, in the same run.
+// jobs on the same CSV, in the same run. bench/wasm_chromium.mjs runs the
+// same jobs (bench/clean/jobs.mjs) in a Web Worker in headless Chromium;
+// bench/run.sh runs both next to native xlclean and pandas.
 //
 //   python3 bench/gen_data.py 100000 /tmp/bench/finance-100000.csv   # 1M cells
 //   cargo build -p engine-wasm --target wasm32-unknown-unknown --profile wasm-release
@@ -9,11 +11,13 @@
 //     $CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/engine_wasm.wasm
 //   cargo build --release -p engine --bin xlclean
 //   XLCLEAN=$CARGO_TARGET_DIR/release/xlclean \
-//     node bench/wasm_clean.mjs /tmp/bench/finance-100000.csv [RUNS] [PKG_DIR]
+//     node bench/wasm_clean.mjs /tmp/bench/finance-100000.csv [RUNS] [PKG_DIR] [--tsv FILE]
 //
 // PKG_DIR: wasm-bindgen output (default addin/src/engine/pkg, which
 // scripts/build-wasm.sh writes). RUNS: default 3; each line shows the
-// fastest run. Only Node's standard library.
+// fastest run. Every job first runs once on the first 5,000 rows, so that
+// V8 has tiered the hot functions up before anything is timed. Only Node's
+// standard library.
 //
 // The jobs, wasm | native:
 //   read + profile:        Cleaner.fromFile + profile()   | xlclean profile
@@ -24,24 +28,33 @@
 //   read + duplicates:     fromFile + a one-step duplicates recipe
 //                                                         | xlclean duplicates
 // Also the selection path: a range as Office.js gives it (`new Cleaner`).
+//
+// --tsv FILE: only the three jobs, appending "wasm node JOB<TAB>wall<TAB>
+// CPU<TAB>wasm memory KB" per run to FILE (for bench/run.sh); CPU is this
+// process's user + system time (V8's compiler and GC threads included),
+// wasm memory the module's linear memory after the job (it never shrinks:
+// the largest heap any job so far needed).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { csvAsOfficeValues, loadEngine, timed } from './wasm_support.mjs';
+import { JOBS, autoClean, runJob, warmUp } from './clean/jobs.mjs';
+import { csvAsOfficeValues, loadEngineWithMemory, timed } from './wasm_support.mjs';
 
-const [dataPath, runsArg, pkgArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const tsvAt = args.indexOf('--tsv');
+const tsv = tsvAt >= 0 ? args.splice(tsvAt, 2)[1] : null;
+const [dataPath, runsArg, pkgArg] = args;
 if (!dataPath) {
-  console.error('usage: node bench/wasm_clean.mjs DATA.csv [RUNS] [PKG_DIR]');
+  console.error('usage: node bench/wasm_clean.mjs DATA.csv [RUNS] [PKG_DIR] [--tsv FILE]');
   process.exit(2);
 }
 const runs = Number(runsArg ?? 3);
-const pkg = await loadEngine(pkgArg);
+const { pkg, memory } = await loadEngineWithMemory(pkgArg);
 
 const bytes = readFileSync(dataPath);
 const name = basename(dataPath);
-
 
 const best = new Map();
 function record(job, { wall, cpu }, note = '') {
@@ -53,46 +66,26 @@ function record(job, { wall, cpu }, note = '') {
   });
 }
 
-function autoClean(cleaner) {
-  const job = cleaner.start(cleaner.suggest());
-  let steps = 0;
-  while (!job.step().done) steps++;
-  const result = job.finish();
-  job.free();
-  const csv = cleaner.toCsv();
-  return { steps: steps + 1, changes: result.diff.length, csvBytes: csv.length, rows: result.values.length };
+function printBest() {
+  console.log(`${'job'.padEnd(40)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)}`);
+  for (const [job, { wall, cpu, note }] of best) {
+    console.log(`${job.padEnd(40)} ${wall.toFixed(2).padStart(8)} ${cpu.toFixed(2).padStart(8)}  ${note}`);
+  }
 }
 
-const duplicatesOnly = { version: 1, steps: [{ op: 'duplicates', threshold: 0.8, action: 'flag' }] };
-
+warmUp(pkg, bytes, name);
 for (let run = 1; run <= runs; run++) {
-  record('wasm read (fromFile)', timed(() => pkg.Cleaner.fromFile(bytes, name, null).free()));
-  record(
-    'wasm read + profile',
-    timed(() => {
-      const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
-      cleaner.profile();
-      cleaner.free();
-    }),
-  );
-  const clean = timed(() => {
-    const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
-    const out = autoClean(cleaner);
-    cleaner.free();
-    return out;
-  });
-  record(
-    'wasm read + auto clean',
-    clean,
-    `${clean.result.steps} steps, ${clean.result.changes} changed cells, ${clean.result.csvBytes} CSV bytes`,
-  );
-  const dup = timed(() => {
-    const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
-    const result = cleaner.start(duplicatesOnly).finish();
-    cleaner.free();
-    return result.summary.findings.length;
-  });
-  record('wasm read + duplicates', dup, `${dup.result} duplicate rows`);
+  if (!tsv) record('wasm read (fromFile)', timed(() => pkg.Cleaner.fromFile(bytes, name, null).free()));
+  for (const job of JOBS) {
+    const took = timed(() => runJob(pkg, job, bytes, name));
+    record(`wasm ${job}`, took, took.result);
+    if (tsv) appendFileSync(tsv, `wasm node ${job}\t${took.wall}\t${took.cpu}\t${memory.buffer.byteLength / 1024}\n`);
+  }
+}
+if (tsv) {
+  console.log(`${dataPath}: ${bytes.length} bytes; Node ${process.version}; best of ${runs} runs; wasm memory ${(memory.buffer.byteLength / 2 ** 20).toFixed(0)} MB, process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  printBest();
+  process.exit(0);
 }
 
 // Where the auto clean's time goes: the longest step, and how long the
@@ -151,8 +144,4 @@ for (let run = 1; xlclean && run <= runs; run++) {
 rmSync(scratch, { recursive: true, force: true });
 
 console.log(`${dataPath}: ${values.length - 1} data rows, ${bytes.length} bytes; best of ${runs} runs`);
-console.log(`${'job'.padEnd(40)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)}`);
-for (const [job, { wall, cpu, note }] of best) {
-  console.log(`${job.padEnd(40)} ${wall.toFixed(2).padStart(8)} ${cpu.toFixed(2).padStart(8)}  ${note}`);
-}
-
+printBest();

@@ -7,10 +7,15 @@ import { pathToFileURL } from 'node:url';
 
 /** The engine package (default addin/src/engine/pkg, which scripts/build-wasm.sh writes). */
 export async function loadEngine(pkgArg) {
+  return (await loadEngineWithMemory(pkgArg)).pkg;
+}
+
+/** `loadEngine`, and the module's linear memory (its size is the engine's heap high-water mark: it never shrinks). */
+export async function loadEngineWithMemory(pkgArg) {
   const pkgDir = resolve(pkgArg ?? new URL('../addin/src/engine/pkg', import.meta.url).pathname);
   const pkg = await import(pathToFileURL(`${pkgDir}/engine_wasm.js`).href);
-  pkg.initSync({ module: readFileSync(`${pkgDir}/engine_wasm_bg.wasm`) });
-  return pkg;
+  const exports = pkg.initSync({ module: readFileSync(`${pkgDir}/engine_wasm_bg.wasm`) });
+  return { pkg, memory: exports.memory };
 }
 
 /** Wall and CPU seconds (user + system, this process) of `work()`. */
