@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::parse::text::trim;
 use crate::parse::{
     DateOrder, NumberLocale, Placeholder, TemporalKind, TextCase, case_of, is_email, is_phone,
     is_url, parse_bool, parse_date, parse_number, placeholder_kind,
 };
 use crate::profile::ColumnType;
-use crate::table::{Cell, Column, FastMap, Table};
+use crate::table::{Cell, Column, FastMap, Table, Text};
 
 /// What a column holds and the conventions it is written in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,7 +94,7 @@ impl ColumnAnalysis {
             return false;
         }
         let mut buffer = [0u8; 32];
-        let lower = crate::parse::text::lowercase(text.trim(), &mut buffer);
+        let lower = crate::parse::text::lowercase(trim(text), &mut buffer);
         self.missing_tokens
             .binary_search_by(|token| token.as_str().cmp(&lower))
             .is_ok()
@@ -299,7 +300,7 @@ pub fn analyze_column(column: &Column) -> ColumnAnalysis {
             Cell::DateTime(_) => ev.native_datetimes += 1,
             Cell::Duration(_) => ev.durations += 1,
             Cell::Text(t) => {
-                let t = t.trim();
+                let t = trim(t);
                 if !t.is_empty() {
                     let next = distinct.len();
                     let index = *seen.entry(t).or_insert(next);
@@ -345,14 +346,16 @@ fn scan_text<'a>(t: &'a str, n: usize, ev: &mut Evidence<'a>) {
     if t.is_empty() {
         return;
     }
-    if let Some(kind) = placeholder_kind(t) {
+    // No placeholder or yes/no word starts with a digit; most numbers do.
+    let starts_with_digit = t.as_bytes()[0].is_ascii_digit();
+    if !starts_with_digit && let Some(kind) = placeholder_kind(t) {
         ev.placeholders
             .entry(t.to_lowercase())
             .or_insert((kind, 0))
             .1 += n;
         return;
     }
-    if parse_bool(t).is_some() {
+    if !starts_with_digit && parse_bool(t).is_some() {
         ev.text_bools += n;
         return;
     }
@@ -363,9 +366,16 @@ fn scan_text<'a>(t: &'a str, n: usize, ev: &mut Evidence<'a>) {
             return;
         }
         ev.text_numbers += n;
+        // Both decimal separators are ASCII: one pass finds them.
+        let (has_point, has_comma) = t.bytes().fold((false, false), |(point, comma), b| {
+            (point || b == b'.', comma || b == b',')
+        });
         for locale in NumberLocale::ALL {
             if let Some(v) = token.value_preferring(locale) {
-                let decimal_written = t.contains(locale.decimal());
+                let decimal_written = match locale.decimal() {
+                    '.' => has_point,
+                    _ => has_comma,
+                };
                 ev.readings[locale as usize].add(v, token.percent, decimal_written, n);
             }
         }
@@ -692,7 +702,7 @@ fn refine_text(ev: &Evidence, analysis: &mut ColumnAnalysis) {
 pub fn read_cell(cell: &Cell, a: &ColumnAnalysis) -> Reading {
     match cell {
         Cell::Empty => return Reading::Missing,
-        Cell::Text(t) if t.trim().is_empty() => return Reading::Missing,
+        Cell::Text(t) if trim(t).is_empty() => return Reading::Missing,
         Cell::Error(e) if &**e == "#N/A" => return Reading::Placeholder,
         Cell::Error(_) => return Reading::NonConforming,
         Cell::Text(t) if a.is_missing_token(t) => return Reading::Placeholder,
@@ -736,20 +746,25 @@ pub fn read_cell(cell: &Cell, a: &ColumnAnalysis) -> Reading {
             _ => Reading::NonConforming,
         },
         ColumnType::Phone => match cell {
-            Cell::Text(t) if is_phone(t) => value(Cell::Text(collapse(t).into())),
+            Cell::Text(t) if is_phone(t) => value(Cell::Text(collapse(t))),
             _ => Reading::NonConforming,
         },
         ColumnType::Text | ColumnType::Category | ColumnType::Identifier | ColumnType::Empty => {
             match cell {
-                Cell::Text(t) => value(Cell::Text(collapse(t).into())),
+                Cell::Text(t) => value(Cell::Text(collapse(t))),
                 other => value(other.clone()),
             }
         }
     }
 }
 
-fn collapse(text: &str) -> String {
-    crate::parse::text::collapse_whitespace(text).unwrap_or_else(|| text.to_owned())
+/// An unchanged text is cloned, which for short text copies the cell's
+/// bytes without allocating.
+fn collapse(text: &Text) -> Text {
+    match crate::parse::text::collapse_whitespace(text) {
+        Some(collapsed) => collapsed.into(),
+        None => text.clone(),
+    }
 }
 
 fn read_numeric(cell: &Cell, a: &ColumnAnalysis) -> Reading {

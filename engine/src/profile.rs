@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::infer::{ColumnAnalysis, Reading, analyze_column, read_cell};
+use crate::parse::text::trim;
 use crate::parse::{DateOrder, NumberLocale, TextCase};
 use crate::table::{Cell, Column, FastMap, Table};
 
@@ -173,7 +174,7 @@ pub fn profile_with<'a>(column: &'a Column, analysis: &ColumnAnalysis) -> Column
                 let slot = if outcome == Outcome::Missing {
                     usize::MAX
                 } else {
-                    slot_of(Cow::Borrowed(text.trim()), &mut counted)
+                    slot_of(Cow::Borrowed(trim(text)), &mut counted)
                 };
                 (outcome, slot)
             }),

@@ -213,7 +213,18 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 fn is_weekday(word: &str) -> bool {
-    let word = word.trim_end_matches('.').to_lowercase();
+    let word = word.trim_end_matches('.');
+    if word.is_ascii() {
+        // Without lowering a copy: every text starting with a word (codes
+        // like `INV-0042`) asks.
+        return word.len() >= 3
+            && WEEKDAYS.iter().any(|d| {
+                d.as_bytes()
+                    .get(..word.len())
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(word.as_bytes()))
+            });
+    }
+    let word = word.to_lowercase();
     word.len() >= 3 && WEEKDAYS.iter().any(|d| d.starts_with(&word))
 }
 
@@ -224,8 +235,39 @@ enum Tok<'a> {
     Sep(char),
 }
 
-fn tokenize(s: &str) -> Option<Vec<Tok<'_>>> {
-    let mut tokens = Vec::with_capacity(8);
+/// More tokens than any date has: the text is not one.
+const MAX_TOKENS: usize = 12;
+
+/// Tokens kept on the stack: every text that might be a date is tokenized.
+struct Tokens<'a> {
+    tokens: [Tok<'a>; MAX_TOKENS + 1],
+    len: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn last(&self) -> Option<&Tok<'a>> {
+        self.tokens[..self.len].last()
+    }
+
+    fn push(&mut self, token: Tok<'a>) {
+        self.tokens[self.len] = token;
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len -= 1;
+    }
+
+    fn as_slice(&self) -> &[Tok<'a>] {
+        &self.tokens[..self.len]
+    }
+}
+
+fn tokenize(s: &str) -> Option<Tokens<'_>> {
+    let mut tokens = Tokens {
+        tokens: [Tok::Sep(' '); MAX_TOKENS + 1],
+        len: 0,
+    };
     let mut chars = s.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c.is_ascii_digit() {
@@ -260,7 +302,7 @@ fn tokenize(s: &str) -> Option<Vec<Tok<'_>>> {
         } else {
             return None;
         }
-        if tokens.len() > 12 {
+        if tokens.len > MAX_TOKENS {
             return None;
         }
     }
@@ -292,7 +334,7 @@ struct DatePart {
 
 fn parse_date_part(text: &str) -> Option<DatePart> {
     let tokens = tokenize(text)?;
-    let mut t: &[Tok] = &tokens;
+    let mut t: &[Tok] = tokens.as_slice();
     // "Monday, 15 January 2024"
     if let [Tok::Word(w), rest @ ..] = t
         && is_weekday(w)
@@ -394,7 +436,7 @@ fn parse_date_part(text: &str) -> Option<DatePart> {
 
 /// `14:30`, `2:30:15 PM`, `14:30:00.250`, `14:30Z`, `14:30+02:00`.
 fn parse_time_part(text: &str) -> Option<f64> {
-    let s = text.trim();
+    let s = super::text::trim(text);
     let (s, meridiem) = {
         let lower = s.to_ascii_lowercase();
         if let Some(rest) = lower
@@ -453,12 +495,13 @@ fn parse_time_part(text: &str) -> Option<f64> {
 
 /// Reads a cell's text as a date, date-time or time.
 pub fn parse_date(text: &str) -> Option<DateToken> {
-    let s = text.trim();
+    let s = super::text::trim(text);
     if s.len() < 4 || s.len() > 48 || !s.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
     // The time starts at the digits before the first colon.
-    let (date_text, time_text) = match s.find(':') {
+    // A byte scan: texts are short, and `:` is ASCII.
+    let (date_text, time_text) = match s.bytes().position(|b| b == b':') {
         Some(colon) => {
             let start = s[..colon]
                 .char_indices()

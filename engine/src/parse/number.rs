@@ -135,17 +135,76 @@ const CURRENCY_CODES: [&str; 36] = [
     "SEK", "SGD", "THB", "TRY", "TWD", "USD", "ZAR", "AED", "BGN", "CLP",
 ];
 
-fn strip_currency_prefix(s: &str) -> Option<(&'static str, &str)> {
-    // No symbol starts with a digit; comparing first bytes spares most of
-    // the string comparisons (this runs for every cell of every column).
-    let &first = s.as_bytes().first()?;
-    if first.is_ascii_digit() {
-        return None;
+const CURRENCY_COUNT: usize = CURRENCY_SYMBOLS.len() + CURRENCY_CODES.len();
+
+/// The symbols, then the codes: the order they are tried in.
+const fn currency(i: usize) -> &'static str {
+    if i < CURRENCY_SYMBOLS.len() {
+        CURRENCY_SYMBOLS[i]
+    } else {
+        CURRENCY_CODES[i - CURRENCY_SYMBOLS.len()]
     }
-    for symbol in CURRENCY_SYMBOLS.iter().chain(CURRENCY_CODES.iter()) {
-        if symbol.as_bytes()[0] != first {
-            continue;
+}
+
+/// The currencies grouped by their first (or last) byte, each group in
+/// the order they are tried: a text is compared only with the few that
+/// can match its edge (this runs for every text of every column that
+/// holds a digit).
+struct CurrenciesByEdge {
+    /// Indexes for `currency`, grouped by edge byte.
+    order: [u8; CURRENCY_COUNT],
+    /// The group of byte `b` is `order[start[b]..start[b + 1]]`.
+    start: [u8; 257],
+}
+
+impl CurrenciesByEdge {
+    /// A counting sort by edge byte, stable so that longer symbols
+    /// (`US$`) stay ahead of the shorter ones they end or start like.
+    const fn new(first: bool) -> CurrenciesByEdge {
+        const fn edge(i: usize, first: bool) -> usize {
+            let bytes = currency(i).as_bytes();
+            (if first {
+                bytes[0]
+            } else {
+                bytes[bytes.len() - 1]
+            }) as usize
         }
+        let mut start = [0u8; 257];
+        let mut i = 0;
+        while i < CURRENCY_COUNT {
+            start[edge(i, first) + 1] += 1;
+            i += 1;
+        }
+        let mut b = 0;
+        while b < 256 {
+            start[b + 1] += start[b];
+            b += 1;
+        }
+        let mut next = start;
+        let mut order = [0u8; CURRENCY_COUNT];
+        let mut i = 0;
+        while i < CURRENCY_COUNT {
+            let e = edge(i, first);
+            order[next[e] as usize] = i as u8;
+            next[e] += 1;
+            i += 1;
+        }
+        CurrenciesByEdge { order, start }
+    }
+
+    fn at(&self, byte: u8) -> impl Iterator<Item = &'static str> + '_ {
+        let b = usize::from(byte);
+        let group = &self.order[usize::from(self.start[b])..usize::from(self.start[b + 1])];
+        group.iter().map(|&i| currency(usize::from(i)))
+    }
+}
+
+const CURRENCIES_BY_FIRST_BYTE: CurrenciesByEdge = CurrenciesByEdge::new(true);
+const CURRENCIES_BY_LAST_BYTE: CurrenciesByEdge = CurrenciesByEdge::new(false);
+
+fn strip_currency_prefix(s: &str) -> Option<(&'static str, &str)> {
+    let &first = s.as_bytes().first()?;
+    for symbol in CURRENCIES_BY_FIRST_BYTE.at(first) {
         if let Some(rest) = s.strip_prefix(symbol) {
             // `CHF12` and `EUR 12` are currencies, `EURO12` is not.
             if rest.chars().next().is_some_and(char::is_alphabetic) {
@@ -159,13 +218,7 @@ fn strip_currency_prefix(s: &str) -> Option<(&'static str, &str)> {
 
 fn strip_currency_suffix(s: &str) -> Option<(&'static str, &str)> {
     let &last = s.as_bytes().last()?;
-    if last.is_ascii_digit() {
-        return None;
-    }
-    for symbol in CURRENCY_SYMBOLS.iter().chain(CURRENCY_CODES.iter()) {
-        if symbol.as_bytes()[symbol.len() - 1] != last {
-            continue;
-        }
+    for symbol in CURRENCIES_BY_LAST_BYTE.at(last) {
         if let Some(rest) = s.strip_suffix(symbol) {
             if rest.chars().next_back().is_some_and(char::is_alphabetic) {
                 continue;
@@ -201,16 +254,26 @@ const MINUS_SIGNS: [char; 3] = ['-', '−', '–'];
 
 /// Reads a cell's text as a number, or `None` when it is not one.
 pub fn parse_number(text: &str) -> Option<NumberToken> {
-    let mut s = text.trim();
+    let mut s = super::text::trim(text);
+    if s.is_empty() || s.len() > MAX_TEXT {
+        return None;
+    }
+    let bytes = s.as_bytes();
+    if bytes[0].is_ascii_digit() && bytes[bytes.len() - 1].is_ascii_digit() {
+        // Most numbers: no sign, currency, parenthesis, percent or unit
+        // can sit at either end, so the text is its own core.
+        return read_core(s).map(|core| token(core, false, false, None, None));
+    }
     // Every number has an ASCII digit (see `read_core`): names, codes and
     // words are turned away before any stripping.
-    if s.is_empty() || s.len() > 64 || !s.bytes().any(|b| b.is_ascii_digit()) {
+    if !bytes.iter().any(u8::is_ascii_digit) {
         return None;
     }
     let mut negative = false;
     let mut percent = false;
     let mut currency: Option<&'static str> = None;
-    let mut unit: Option<String> = None;
+    // Copied only when the text turns out to be a number.
+    let mut unit: Option<&str> = None;
     let mut open_paren = false;
 
     // Prefixes: sign, currency and an opening parenthesis, in any order
@@ -273,7 +336,7 @@ pub fn parse_number(text: &str) -> Option<NumberToken> {
             && !percent
             && let Some((u, rest)) = strip_unit(s)
         {
-            unit = Some(u.to_owned());
+            unit = Some(u);
             s = rest;
         } else {
             break;
@@ -283,7 +346,17 @@ pub fn parse_number(text: &str) -> Option<NumberToken> {
         return None;
     }
     let core = s.trim();
-    read_core(core).map(|(magnitudes, grouped, leading_zero, digits)| NumberToken {
+    read_core(core).map(|core| token(core, negative, percent, currency, unit.map(str::to_owned)))
+}
+
+fn token(
+    (magnitudes, grouped, leading_zero, digits): CoreReading,
+    negative: bool,
+    percent: bool,
+    currency: Option<&'static str>,
+    unit: Option<String>,
+) -> NumberToken {
+    NumberToken {
         negative,
         percent,
         currency,
@@ -292,7 +365,7 @@ pub fn parse_number(text: &str) -> Option<NumberToken> {
         leading_zero,
         digits,
         magnitudes,
-    })
+    }
 }
 
 type CoreReading = ([Option<f64>; 5], bool, bool, usize);
@@ -301,73 +374,264 @@ type CoreReading = ([Option<f64>; 5], bool, bool, usize);
 /// never longer, so it fits on the stack.
 const MAX_TEXT: usize = 64;
 
+/// The bare digits and separators of a core, read once: the digits in
+/// order, the separators counted by kind (normalized to one ASCII byte
+/// each), and what the runs of digits between them look like. Every
+/// locale's reading is decided from this without looking at the text
+/// again.
+struct CoreShape {
+    digits: [u8; MAX_TEXT],
+    digit_count: usize,
+    /// Zeros before the first other digit.
+    leading_zeros: usize,
+    /// The digits as an integer, while there are at most 19 after the
+    /// leading zeros (so that it fits a u64).
+    mantissa: u64,
+    /// How many of each separator: `.`, `,`, `'`, space (see `SEPARATORS`).
+    separator_counts: [usize; 4],
+    separator_count: usize,
+    last_separator: u8,
+    /// Digits before the first separator (all of them without one).
+    first_run: usize,
+    /// Every run between two separators has exactly 3 digits.
+    inner_runs_of_three: bool,
+    /// Digits after the last separator (all of them without one).
+    last_run: usize,
+}
+
+/// The separators a core may hold, normalized.
+const SEPARATORS: [u8; 4] = [b'.', b',', b'\'', b' '];
+
+/// What scanning a core found.
+enum Scanned {
+    Shape(CoreShape),
+    /// An `e` or `E`: read as scientific notation.
+    Scientific,
+}
+
+/// Normalizes the separators while it reads the digits. `None` for a
+/// character no number has.
+fn scan_core(core: &str) -> Option<Scanned> {
+    let mut shape = CoreShape {
+        digits: [0; MAX_TEXT],
+        digit_count: 0,
+        leading_zeros: 0,
+        mantissa: 0,
+        separator_counts: [0; 4],
+        separator_count: 0,
+        last_separator: 0,
+        first_run: 0,
+        inner_runs_of_three: true,
+        last_run: 0,
+    };
+    let bytes = core.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let separator = match b {
+            b'0'..=b'9' => {
+                // A core is at most `MAX_TEXT` bytes, each giving at most
+                // one digit or separator.
+                *shape.digits.get_mut(shape.digit_count)? = b;
+                shape.digit_count += 1;
+                if b == b'0' && shape.leading_zeros + 1 == shape.digit_count {
+                    shape.leading_zeros += 1;
+                } else if shape.digit_count - shape.leading_zeros <= MAX_EXACT_DIGITS {
+                    shape.mantissa = shape.mantissa * 10 + u64::from(b - b'0');
+                }
+                shape.last_run += 1;
+                i += 1;
+                continue;
+            }
+            b'.' | b',' | b'\'' | b' ' => {
+                i += 1;
+                b
+            }
+            b'e' | b'E' => return Some(Scanned::Scientific),
+            // U+00A0 no-break space
+            0xC2 if bytes.get(i + 1) == Some(&0xA0) => {
+                i += 2;
+                b' '
+            }
+            0xE2 if bytes.get(i + 1) == Some(&0x80) => {
+                let normalized = match bytes.get(i + 2) {
+                    // U+2019 right single quotation mark
+                    Some(0x99) => b'\'',
+                    // U+202F narrow no-break space, U+2009 thin space
+                    Some(0xAF) | Some(0x89) => b' ',
+                    _ => return None,
+                };
+                i += 3;
+                normalized
+            }
+            _ => return None,
+        };
+        if shape.separator_count == 0 {
+            shape.first_run = shape.last_run;
+        } else if shape.last_run != 3 {
+            shape.inner_runs_of_three = false;
+        }
+        shape.last_run = 0;
+        shape.separator_count += 1;
+        shape.last_separator = separator;
+        if let Some(kind) = SEPARATORS.iter().position(|&s| s == separator) {
+            shape.separator_counts[kind] += 1;
+        }
+    }
+    if shape.separator_count == 0 {
+        shape.first_run = shape.last_run;
+    }
+    Some(Scanned::Shape(shape))
+}
+
+/// Powers of ten a double holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Integers up to this are doubles exactly.
+const EXACT_MANTISSA: u64 = 1 << 53;
+
+/// Significant digits a u64 always holds.
+const MAX_EXACT_DIGITS: usize = 19;
+
+impl CoreShape {
+    fn digits(&self) -> &[u8] {
+        &self.digits[..self.digit_count]
+    }
+
+    fn count_of(&self, separator: u8) -> usize {
+        SEPARATORS
+            .iter()
+            .position(|&s| s == separator)
+            .map_or(0, |kind| self.separator_counts[kind])
+    }
+
+    /// How each locale reads the core: `None` when its separators do not
+    /// fit the locale, else `Some(fraction_digits)` (0 for a whole number).
+    /// Only the last separator can be a decimal one (the fraction is all
+    /// digits), so every locale that reads a fraction reads the same one.
+    fn fraction_digits_by_locale(&self) -> [Option<usize>; 5] {
+        // Grouping: 1 to 3 digits, then groups of exactly 3, up to the
+        // last separator (its run may be a fraction) or through it.
+        let grouped_before_last = (1..=3).contains(&self.first_run) && self.inner_runs_of_three;
+        let grouped_through_last = grouped_before_last && self.last_run == 3;
+        let mut readings = [None; 5];
+        for locale in NumberLocale::ALL {
+            let (decimal, group) = (locale.decimal() as u8, locale.group() as u8);
+            let decimals = self.count_of(decimal);
+            let groups = self.count_of(group);
+            let fraction_digits = if decimals == 0 {
+                // Every separator groups the integer part.
+                if groups != self.separator_count || (groups > 0 && !grouped_through_last) {
+                    continue;
+                }
+                0
+            } else {
+                // One decimal separator, last, with digits after it; every
+                // separator before it groups.
+                if decimals != 1
+                    || self.last_separator != decimal
+                    || self.last_run == 0
+                    || groups != self.separator_count - 1
+                    || (groups > 0 && !grouped_before_last)
+                {
+                    continue;
+                }
+                self.last_run
+            };
+            let integer_digits = self.digit_count - fraction_digits;
+            if integer_digits == 0 && fraction_digits == 0 {
+                continue;
+            }
+            if integer_digits - self.leading_zeros.min(integer_digits) > MAX_INTEGER_DIGITS {
+                continue;
+            }
+            readings[locale.index()] = Some(fraction_digits);
+        }
+        readings
+    }
+
+    /// The magnitude with the last `fraction_digits` digits after the
+    /// point: exactly what `f64::from_str` gives for the plain decimal.
+    fn magnitude(&self, fraction_digits: usize) -> Option<f64> {
+        if self.digit_count - self.leading_zeros <= MAX_EXACT_DIGITS {
+            let mut mantissa = self.mantissa;
+            let mut exponent = fraction_digits;
+            // Trailing zeros of the fraction change neither the value nor
+            // its rounding.
+            while exponent > 0 && mantissa != 0 && mantissa.is_multiple_of(10) {
+                mantissa /= 10;
+                exponent -= 1;
+            }
+            // Both operands are exact doubles, so the one correctly rounded
+            // division gives the correctly rounded quotient, as from_str does.
+            if mantissa <= EXACT_MANTISSA && exponent < EXACT_POWERS_OF_TEN.len() {
+                return Some(mantissa as f64 / EXACT_POWERS_OF_TEN[exponent]);
+            }
+        }
+        // Rare (more than 15 significant digits or 22 places): the standard
+        // parser on the plain decimal.
+        let digits = self.digits();
+        let mut plain = [0u8; PLAIN_CAPACITY];
+        let integer_digits = digits.len() - fraction_digits;
+        let mut len = 0;
+        if integer_digits == 0 {
+            plain[0] = b'0';
+            len = 1;
+        }
+        plain[len..len + integer_digits].copy_from_slice(&digits[..integer_digits]);
+        len += integer_digits;
+        if fraction_digits > 0 {
+            plain[len] = b'.';
+            plain[len + 1..len + 1 + fraction_digits].copy_from_slice(&digits[integer_digits..]);
+            len += 1 + fraction_digits;
+        }
+        std::str::from_utf8(&plain[..len])
+            .ok()
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    }
+}
+
 /// The bare digits and separators, read in every locale. This runs for
-/// every numeric-looking cell of every column, so it works on a byte
-/// buffer on the stack and parses each distinct digit string once (most
-/// texts read the same in several locales).
+/// every numeric-looking cell of every column, so the text is scanned once
+/// into a `CoreShape` and each distinct reading (a whole number, or the
+/// one fraction the last separator makes) is computed once.
 fn read_core(core: &str) -> Option<CoreReading> {
     if core.is_empty() {
         return None;
     }
-    // Separators normalized to one byte each: a text of at most
-    // `MAX_TEXT` bytes normalizes to at most as many.
-    let mut buffer = [0u8; MAX_TEXT];
-    let mut len = 0usize;
-    let mut digits = 0usize;
-    for c in core.chars() {
-        let byte = match c {
-            '0'..='9' => {
-                digits += 1;
-                c as u8
-            }
-            '.' | ',' | '\'' => c as u8,
-            '’' => b'\'',
-            ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' => b' ',
-            'e' | 'E' => return read_scientific(core),
-            _ => return None,
-        };
-        *buffer.get_mut(len)? = byte;
-        len += 1;
-    }
-    if digits == 0 {
+    let shape = match scan_core(core)? {
+        Scanned::Shape(shape) => shape,
+        Scanned::Scientific => return read_scientific(core),
+    };
+    if shape.digit_count == 0 {
         return None;
     }
-    let normalized = &buffer[..len];
-    let leading_zero = len > 1 && normalized[0] == b'0' && normalized[1].is_ascii_digit();
-    let grouped = normalized.iter().any(|&b| b == b' ' || b == b'\'')
-        || normalized
-            .iter()
-            .filter(|&&b| b == b',' || b == b'.')
-            .count()
-            > 1;
+    let leading_zero = shape.digits[0] == b'0' && shape.first_run >= 2;
+    let [points, commas, apostrophes, spaces] = shape.separator_counts;
+    let grouped = spaces > 0 || apostrophes > 0 || points + commas > 1;
     let mut magnitudes = [None; 5];
-    // Every locale that reads the text keeps all its digits in order and
-    // puts the point where its decimal separator is: two locales with the
-    // same decimal separator (or none in the text) read the same plain
-    // digits, so each such reading is parsed once.
-    let mut parsed: [Option<Option<f64>>; 3] = [None; 3];
-    let mut plain = [0u8; PLAIN_CAPACITY];
+    let mut whole: Option<Option<f64>> = None;
+    let mut fraction: Option<Option<f64>> = None;
+    let readings = shape.fraction_digits_by_locale();
     for locale in NumberLocale::ALL {
-        let Some(plain_len) = plain_digits_in_locale(normalized, locale, &mut plain) else {
+        let Some(fraction_digits) = readings[locale.index()] else {
             continue;
         };
-        let slot = match (plain[..plain_len].contains(&b'.'), locale.decimal()) {
-            (false, _) => 0,
-            (true, '.') => 1,
-            (true, _) => 2,
+        let slot = if fraction_digits == 0 {
+            &mut whole
+        } else {
+            &mut fraction
         };
-        let value = *parsed[slot].get_or_insert_with(|| {
-            std::str::from_utf8(&plain[..plain_len])
-                .ok()
-                .and_then(|text| text.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-        });
-        magnitudes[locale.index()] = value;
+        magnitudes[locale.index()] = *slot.get_or_insert_with(|| shape.magnitude(fraction_digits));
     }
     if magnitudes.iter().all(Option::is_none) {
         return None;
     }
-    Some((magnitudes, grouped, leading_zero, digits))
+    Some((magnitudes, grouped, leading_zero, shape.digit_count))
 }
 
 /// `1.5e3`, `2E-7`: only ever written with a decimal point.
@@ -404,65 +668,6 @@ const MAX_INTEGER_DIGITS: usize = 15;
 /// Room for the plain form of a normalized core: its digits, a `0` when
 /// the integer part is empty, and the decimal point.
 const PLAIN_CAPACITY: usize = MAX_TEXT + 2;
-
-/// Writes the digits of `s` read in `locale` as a plain decimal
-/// (`1234.56`) into `plain` and returns its length, or `None` when the
-/// separators do not fit the locale.
-fn plain_digits_in_locale(
-    s: &[u8],
-    locale: NumberLocale,
-    plain: &mut [u8; PLAIN_CAPACITY],
-) -> Option<usize> {
-    // Both separators are ASCII.
-    let (decimal, group) = (locale.decimal() as u8, locale.group() as u8);
-    let (int_part, frac_part) = match s.iter().position(|&b| b == decimal) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    if let Some(frac) = frac_part
-        && (frac.is_empty() || !frac.iter().all(u8::is_ascii_digit))
-    {
-        return None;
-    }
-    let mut len = 0usize;
-    if int_part.contains(&group) {
-        for (i, g) in int_part.split(|&b| b == group).enumerate() {
-            let len_ok = if i == 0 {
-                (1..=3).contains(&g.len())
-            } else {
-                g.len() == 3
-            };
-            if !len_ok || !g.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            plain[len..len + g.len()].copy_from_slice(g);
-            len += g.len();
-        }
-    } else {
-        if !int_part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        plain[..int_part.len()].copy_from_slice(int_part);
-        len = int_part.len();
-    }
-    if len == 0 && frac_part.is_none() {
-        return None;
-    }
-    let significant = plain[..len].iter().skip_while(|&&b| b == b'0').count();
-    if significant > MAX_INTEGER_DIGITS {
-        return None;
-    }
-    if len == 0 {
-        plain[0] = b'0';
-        len = 1;
-    }
-    if let Some(frac) = frac_part {
-        plain[len] = b'.';
-        plain[len + 1..len + 1 + frac.len()].copy_from_slice(frac);
-        len += 1 + frac.len();
-    }
-    Some(len)
-}
 
 /// Writes `value` the way `locale` does, with grouping. Used to write
 /// numbers for people and, in tests, to check that parsing inverts it.
@@ -612,10 +817,151 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+#[path = "number_reference.rs"]
+mod reference;
+
+/// The fast parser against the reference (`number_reference.rs`): the
+/// same token, every value the same double bit for bit.
+#[cfg(test)]
+fn assert_agrees_with_reference(text: &str) {
+    let fast = parse_number(text);
+    let slow = reference::parse_number(text);
+    let describe = |token: &Option<NumberToken>| {
+        token.as_ref().map(|t| {
+            let values: Vec<Option<u64>> = NumberLocale::ALL
+                .iter()
+                .map(|&l| t.value(l).map(f64::to_bits))
+                .collect();
+            (
+                values,
+                t.negative,
+                t.percent,
+                t.currency,
+                t.unit.clone(),
+                t.grouped,
+                t.leading_zero,
+                t.digits,
+            )
+        })
+    };
+    assert_eq!(describe(&fast), describe(&slow), "{text:?}");
+}
+
+#[cfg(test)]
+mod agreement {
+    use super::*;
+
+    #[test]
+    fn every_short_string_of_digits_and_separators() {
+        // All strings of up to 6 characters over digits, every separator
+        // and a few affixes: 9^1 + … + 9^6 ≈ 600k texts.
+        const ALPHABET: [&str; 9] = ["0", "1", "7", ".", ",", "'", " ", "\u{a0}", "-"];
+        let mut indexes: Vec<usize> = Vec::new();
+        loop {
+            let text: String = indexes.iter().map(|&i| ALPHABET[i]).collect();
+            assert_agrees_with_reference(&text);
+            // Next string: count in base 9, growing when every position wraps.
+            let mut position = 0;
+            loop {
+                if position == indexes.len() {
+                    indexes.push(0);
+                    break;
+                }
+                indexes[position] += 1;
+                if indexes[position] < ALPHABET.len() {
+                    break;
+                }
+                indexes[position] = 0;
+                position += 1;
+            }
+            if indexes.len() > 6 {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn long_and_edge_digit_strings() {
+        for text in [
+            "9007199254740992",
+            "9007199254740993",
+            "900719925474099.3",
+            "9007199254740993.5",
+            "123456789012345",
+            "1234567890123456",
+            "0000000000000000000001",
+            "0.1",
+            "0.3",
+            "0.30000000000000004",
+            "1.7976931348623157",
+            "0.000000000000000000000001",
+            "0.0000000000000000000000000000000000000000000000000000000001",
+            "1.00000000000000000000000000",
+            "123,456,789,012,345.678901234567890123",
+            "999.999.999.999.999,999999999999999999999",
+            "18446744073709551615",
+            "0.18446744073709551616",
+            "4.9406564584124654",
+            "2.2250738585072014",
+            "1'234'567.000000000000000000001",
+            "1 234 567,89",
+            "1\u{202f}234,5",
+            "1\u{2009}234.5",
+            "1’234.5",
+            "(1.234,56 €)",
+            "-$1,234.56",
+            "12,5 %",
+            "1.5e3",
+            "1.234e5",
+            "12.0 oz",
+            "1,234-",
+            "−0,0",
+            "007",
+            ".5",
+            ",5",
+            "5.",
+            "1..2",
+            "1,,234",
+        ] {
+            assert_agrees_with_reference(text);
+        }
+    }
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
     use super::*;
     use proptest::prelude::*;
+
+    /// Digit runs joined by separators: texts that look like numbers in
+    /// some locale far more often than random characters do.
+    fn number_like() -> impl Strategy<Value = String> {
+        let run = "[0-9]{0,7}";
+        let separator = prop::sample::select(vec![
+            ".", ",", "'", " ", "\u{a0}", "\u{202f}", "\u{2009}", "’",
+        ]);
+        let affix = prop::sample::select(vec![
+            "", "", "", "-", "(", ")", "%", " %", "$", "€", " EUR", "kg", "e", "E2", "x", "US$",
+            "CHF ", " zł", "Kč", "kr.", "Fr. ", "£", "₹", "EURO", "−", "+", " oz", "m²",
+        ]);
+        (
+            affix.clone(),
+            prop::collection::vec((run, separator), 0..5),
+            run,
+            affix,
+        )
+            .prop_map(|(prefix, groups, last, suffix)| {
+                let mut text = String::from(prefix);
+                for (digits, separator) in groups {
+                    text.push_str(&digits);
+                    text.push_str(separator);
+                }
+                text.push_str(&last);
+                text.push_str(suffix);
+                text
+            })
+    }
 
     fn locale() -> impl Strategy<Value = NumberLocale> {
         prop::sample::select(NumberLocale::ALL.to_vec())
@@ -642,6 +988,34 @@ mod properties {
         #[test]
         fn parsing_never_panics(text in "\\PC{0,24}") {
             let _ = parse_number(&text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn agrees_with_the_reference_on_number_like_text(text in number_like()) {
+            assert_agrees_with_reference(&text);
+        }
+
+        #[test]
+        fn agrees_with_the_reference_on_separator_soup(
+            text in "[0-9.,'’ \u{a0}\u{202f}\u{2009}eE+\\-−%()$€]{0,24}"
+        ) {
+            assert_agrees_with_reference(&text);
+        }
+
+        #[test]
+        fn agrees_with_the_reference_on_long_digit_strings(
+            text in "[0-9]{0,30}([.,][0-9]{0,34})?"
+        ) {
+            assert_agrees_with_reference(&text);
+        }
+
+        #[test]
+        fn agrees_with_the_reference_on_any_text(text in "\\PC{0,24}") {
+            assert_agrees_with_reference(&text);
         }
     }
 }

@@ -1,6 +1,20 @@
 //! Small recognisers for cells that are text on the surface: booleans,
 //! placeholders that mean "missing", emails, URLs, phone numbers.
 
+/// `str::trim`, with a shortcut for the usual cell that starts and ends
+/// with a visible ASCII character: every recogniser trims its input, so
+/// this runs several times for every cell.
+pub(crate) fn trim(text: &str) -> &str {
+    // The ASCII characters `char::is_whitespace` accepts are U+0009…U+000D
+    // and the space; an ASCII byte is a whole character at either end.
+    let visible = |b: u8| b.is_ascii() && b != b' ' && !(0x09..=0x0d).contains(&b);
+    match text.as_bytes() {
+        [first, .., last] if visible(*first) && visible(*last) => text,
+        [only] if visible(*only) => text,
+        _ => text.trim(),
+    }
+}
+
 /// How sure we are that a placeholder means "missing".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Placeholder {
@@ -13,7 +27,7 @@ pub enum Placeholder {
 
 /// Whether `text` is a placeholder for a missing value.
 pub fn placeholder_kind(text: &str) -> Option<Placeholder> {
-    let t = text.trim();
+    let t = trim(text);
     if t.is_empty() || t.len() > 12 {
         return None;
     }
@@ -50,7 +64,7 @@ pub(crate) fn lowercase<'a>(text: &'a str, buffer: &'a mut [u8]) -> std::borrow:
 /// and Spanish. `1`/`0` are numbers here; a column of booleans turns them
 /// into booleans (see `crate::infer`).
 pub fn parse_bool(text: &str) -> Option<bool> {
-    let t = text.trim();
+    let t = trim(text);
     if t.len() > 8 {
         return None;
     }
@@ -67,34 +81,76 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// A single address: `local@domain.tld`, no spaces.
 pub fn is_email(text: &str) -> bool {
-    let t = text.trim();
-    let Some((local, domain)) = t.split_once('@') else {
+    let t = trim(text);
+    // Byte searches for the ASCII `@` and `.`: cheaper than a char
+    // pattern on short text, and every text of a column may ask.
+    let Some(at) = t.bytes().position(|b| b == b'@') else {
         return false;
     };
+    let (local, domain) = (&t[..at], &t[at + 1..]);
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && local
             .chars()
-            .all(|c| c.is_alphanumeric() || "._%+-'!#$&*=?^`{|}~".contains(c));
+            .all(|c| c.is_alphanumeric() || is_email_punctuation(c));
     if !local_ok {
         return false;
     }
-    let mut labels = domain.split('.');
-    domain.contains('.')
-        && labels.clone().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels
-            .next_back()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
+    let mut rest = domain;
+    let mut dots = 0;
+    let tld = loop {
+        let (label, after) = match rest.bytes().position(|b| b == b'.') {
+            Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
+            None => (rest, None),
+        };
+        let label_ok = !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-');
+        if !label_ok {
+            return false;
+        }
+        match after {
+            Some(after) => {
+                dots += 1;
+                rest = after;
+            }
+            None => break label,
+        }
+    };
+    dots > 0 && tld.len() >= 2 && tld.chars().all(char::is_alphabetic)
+}
+
+/// The punctuation RFC 5322 allows unquoted in the local part (a `match`
+/// rather than a search of a string: this runs for every character of
+/// every address).
+fn is_email_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '_'
+            | '%'
+            | '+'
+            | '-'
+            | '\''
+            | '!'
+            | '#'
+            | '$'
+            | '&'
+            | '*'
+            | '='
+            | '?'
+            | '^'
+            | '`'
+            | '{'
+            | '|'
+            | '}'
+            | '~'
+    )
 }
 
 /// `https://…`, `http://…`, `www.…`, or `host.tld/path`.
 pub fn is_url(text: &str) -> bool {
-    let t = text.trim();
+    let t = trim(text);
     // Cheap rejection first: every URL here starts with `http`, `ftp:`
     // or `www.` in any case.
     let starts = |prefix: &str| {
@@ -129,7 +185,7 @@ pub fn is_url(text: &str) -> bool {
 /// something that tells it apart from a plain number (a `+`, a separator
 /// or a leading zero).
 pub fn is_phone(text: &str) -> bool {
-    let t = text.trim();
+    let t = trim(text);
     let mut digits = 0;
     let mut separators = 0;
     for (i, c) in t.chars().enumerate() {
@@ -179,20 +235,35 @@ const CALLING_CODES: [(&str, &str, bool); 28] = [
 /// E.164 (`+14155550123`) when the number says its country (`+…`, `00…`)
 /// or `country` (ISO 3166 alpha-2) is given; `None` when it cannot know.
 pub fn phone_to_e164(text: &str, country: Option<&str>) -> Option<String> {
-    if !is_phone(text) && !text.trim().starts_with('+') {
+    if !is_phone(text) && !trim(text).starts_with('+') {
         return None;
     }
-    let t = text.trim();
+    let t = trim(text);
     // "+44 (0)20 …": the bracketed trunk zero is not dialled from abroad.
-    let t = t.replace("(0)", "");
-    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-    let e164 = if t.starts_with('+') {
-        digits
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        rest.to_owned()
+    let without_trunk_zero;
+    let t = if t.as_bytes().windows(3).any(|w| w == b"(0)") {
+        without_trunk_zero = t.replace("(0)", "");
+        without_trunk_zero.as_str()
     } else {
-        let code = country?.to_ascii_uppercase();
-        let &(_, calling, trunk) = CALLING_CODES.iter().find(|(c, _, _)| *c == code)?;
+        t
+    };
+    let mut digits = String::with_capacity(t.len());
+    for b in t.bytes().filter(u8::is_ascii_digit) {
+        digits.push(char::from(b));
+    }
+    // Built in place: this runs for every phone of a column.
+    let mut e164 = String::with_capacity(digits.len() + 4);
+    e164.push('+');
+    if t.starts_with('+') {
+        e164.push_str(&digits);
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        e164.push_str(rest);
+    } else {
+        // The table's codes are upper-case ASCII.
+        let country = country?;
+        let &(_, calling, trunk) = CALLING_CODES
+            .iter()
+            .find(|(c, _, _)| c.eq_ignore_ascii_case(country))?;
         let national = if trunk {
             digits.strip_prefix('0').unwrap_or(&digits)
         } else if calling == "1" {
@@ -203,14 +274,19 @@ pub fn phone_to_e164(text: &str, country: Option<&str>) -> Option<String> {
         if calling == "1" && national.len() != 10 {
             return None;
         }
-        format!("{calling}{national}")
-    };
-    (8..=15).contains(&e164.len()).then(|| format!("+{e164}"))
+        e164.push_str(calling);
+        e164.push_str(national);
+    }
+    // Digits are one byte each, after the one-byte `+`.
+    (8..=15).contains(&(e164.len() - 1)).then_some(e164)
 }
 
 /// Trims, turns every run of whitespace (including no-break spaces) into
 /// one space. Returns `None` when nothing changes, to spare an allocation.
 pub fn collapse_whitespace(text: &str) -> Option<String> {
+    if is_collapsed_ascii(text.as_bytes()) {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.chars() {
@@ -225,6 +301,28 @@ pub fn collapse_whitespace(text: &str) -> Option<String> {
         }
     }
     (out != text).then_some(out)
+}
+
+/// ASCII text with single spaces only between words: what
+/// `collapse_whitespace` leaves as it is, told without building a copy
+/// (most cells). `false` for any other text, which then takes the full path.
+fn is_collapsed_ascii(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
+    }
+    let mut previous_space = false;
+    for &b in bytes {
+        // The ASCII characters `char::is_whitespace` accepts are
+        // U+0009…U+000D and the space.
+        if !b.is_ascii() || (0x09..=0x0d).contains(&b) || (b == b' ' && previous_space) {
+            return false;
+        }
+        previous_space = b == b' ';
+    }
+    true
 }
 
 #[cfg(test)]
@@ -288,5 +386,119 @@ mod tests {
             Some("Acme GmbH")
         );
         assert_eq!(collapse_whitespace("Acme GmbH"), None);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `phone_to_e164` as first written.
+    fn reference_phone_to_e164(text: &str, country: Option<&str>) -> Option<String> {
+        if !is_phone(text) && !text.trim().starts_with('+') {
+            return None;
+        }
+        let t = text.trim();
+        // "+44 (0)20 …": the bracketed trunk zero is not dialled from abroad.
+        let t = t.replace("(0)", "");
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        let e164 = if t.starts_with('+') {
+            digits
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            rest.to_owned()
+        } else {
+            let code = country?.to_ascii_uppercase();
+            let &(_, calling, trunk) = CALLING_CODES.iter().find(|(c, _, _)| *c == code)?;
+            let national = if trunk {
+                digits.strip_prefix('0').unwrap_or(&digits)
+            } else if calling == "1" {
+                digits.strip_prefix('1').unwrap_or(&digits)
+            } else {
+                &digits
+            };
+            if calling == "1" && national.len() != 10 {
+                return None;
+            }
+            format!("{calling}{national}")
+        };
+        (8..=15).contains(&e164.len()).then(|| format!("+{e164}"))
+    }
+
+    /// `is_email` as first written, with `str` splitting.
+    fn reference_is_email(text: &str) -> bool {
+        let t = text.trim();
+        let Some((local, domain)) = t.split_once('@') else {
+            return false;
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "._%+-'!#$&*=?^`{|}~".contains(c));
+        if !local_ok {
+            return false;
+        }
+        let mut labels = domain.split('.');
+        domain.contains('.')
+            && labels.clone().all(|l| {
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels
+                .next_back()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn trim_is_str_trim(text in "[a\t\n\u{b}\u{c}\r \u{1c}\u{85}\u{a0}\u{2009}é]{0,6}") {
+            prop_assert_eq!(trim(&text), text.trim());
+        }
+
+        #[test]
+        fn trim_is_str_trim_on_any_text(text in "\\PC{0,12}") {
+            prop_assert_eq!(trim(&text), text.trim());
+        }
+
+        #[test]
+        fn is_email_agrees_with_the_reference(
+            text in "[a-b1.\\-@é_+%~! ]{0,6}(@[a-c.\\-1é]{0,8})?"
+        ) {
+            prop_assert_eq!(is_email(&text), reference_is_email(&text), "{:?}", text);
+        }
+
+        #[test]
+        fn phone_to_e164_agrees_with_the_reference(
+            text in "[+0-9 ()\\-]{0,18}",
+            country in prop::sample::select(vec!["US", "gb", "DE", "IT", "zz", "Ü"]),
+        ) {
+            prop_assert_eq!(
+                phone_to_e164(&text, Some(country)),
+                reference_phone_to_e164(&text, Some(country))
+            );
+            prop_assert_eq!(phone_to_e164(&text, None), reference_phone_to_e164(&text, None));
+        }
+
+        /// The ASCII shortcut only ever answers "unchanged" when the full
+        /// collapse changes nothing.
+        #[test]
+        fn collapsed_ascii_is_left_as_it_is(text in "[a-c \t\n\u{a0}\u{b}]{0,12}") {
+            let collapsed = collapse_whitespace(&text);
+            let mut slow = String::new();
+            for word in text.split(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}') {
+                if !word.is_empty() {
+                    if !slow.is_empty() {
+                        slow.push(' ');
+                    }
+                    slow.push_str(word);
+                }
+            }
+            prop_assert_eq!(collapsed, (slow != text).then_some(slow));
+        }
     }
 }
