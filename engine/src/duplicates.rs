@@ -17,6 +17,7 @@
 //! sorting instead of a map of strings.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use serde::Serialize;
 
@@ -34,8 +35,9 @@ pub struct DuplicatePair {
     pub score: f64,
 }
 
+/// A normalized value as it is read ([`norm_of`]); kept as a [`Norm`].
 #[derive(Debug, Clone, PartialEq)]
-enum Norm {
+enum Normalized {
     Missing,
     Number(f64),
     Date(f64),
@@ -43,21 +45,108 @@ enum Norm {
     Text(String),
 }
 
-impl Norm {
-    /// The text that tells values apart (and orders them in big blocks).
-    fn key(&self) -> String {
-        match self {
-            Norm::Missing => String::new(),
-            Norm::Number(n) => format!("n{n}"),
-            Norm::Date(n) => format!("d{n}"),
-            Norm::Bool(b) => format!("b{b}"),
-            Norm::Text(t) => format!("t{t}"),
+/// A distinct normalized value of a key column: 16 bytes, its text (if
+/// any) in the column's one text buffer, so that a column of 100,000
+/// distinct e-mail addresses is not 100,000 allocations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Norm {
+    Missing,
+    Number(f64),
+    Date(f64),
+    Bool(bool),
+    /// Start and end in [`KeyColumn::texts`].
+    Text(u32, u32),
+}
+
+/// The distinct values of a key column, 9 bytes each: a kind and 8 bytes
+/// (a float's bits, or where its text starts and ends).
+#[derive(Default)]
+struct Values {
+    kinds: Vec<u8>,
+    payload: Vec<u64>,
+    /// The kind of every value but the missing one (id 0), when they all
+    /// have one kind (most columns): reading a value is then one load.
+    uniform: Option<u8>,
+}
+
+const KIND_MISSING: u8 = 0;
+const KIND_NUMBER: u8 = 1;
+const KIND_DATE: u8 = 2;
+const KIND_BOOL: u8 = 3;
+const KIND_TEXT: u8 = 4;
+
+impl Values {
+    fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    fn push(&mut self, norm: Norm) {
+        let (kind, payload) = match norm {
+            Norm::Missing => (KIND_MISSING, 0),
+            Norm::Number(n) => (KIND_NUMBER, n.to_bits()),
+            Norm::Date(n) => (KIND_DATE, n.to_bits()),
+            Norm::Bool(b) => (KIND_BOOL, u64::from(b)),
+            Norm::Text(start, end) => (KIND_TEXT, (u64::from(start) << 32) | u64::from(end)),
+        };
+        self.kinds.push(kind);
+        self.payload.push(payload);
+    }
+
+    #[inline]
+    fn kind(&self, id: u32) -> u8 {
+        match self.uniform {
+            Some(kind) if id != MISSING => kind,
+            _ => self.kinds[id as usize],
         }
     }
 
-    /// A hashable identity with exactly the equality of [`Norm::key`]:
-    /// floats by their bits (`0` and `-0` differ, as `n0` and `n-0` do;
-    /// every NaN is `nNaN`).
+    #[inline]
+    fn get(&self, id: u32) -> Norm {
+        let payload = self.payload[id as usize];
+        match self.kind(id) {
+            KIND_NUMBER => Norm::Number(f64::from_bits(payload)),
+            KIND_DATE => Norm::Date(f64::from_bits(payload)),
+            KIND_BOOL => Norm::Bool(payload != 0),
+            KIND_TEXT => Norm::Text((payload >> 32) as u32, payload as u32),
+            _ => Norm::Missing,
+        }
+    }
+
+    #[inline]
+    fn is_text(&self, id: u32) -> bool {
+        self.kind(id) == KIND_TEXT
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Norm> + '_ {
+        (0..self.len() as u32).map(|id| self.get(id))
+    }
+
+    /// Shrinks to fit and notes a single kind; no value is added after.
+    fn finish(&mut self) {
+        self.kinds.shrink_to_fit();
+        self.payload.shrink_to_fit();
+        let mut kinds = self.kinds.iter().skip(1);
+        self.uniform = match kinds.next() {
+            Some(&first) if kinds.all(|&k| k == first) => Some(first),
+            _ => None,
+        };
+    }
+}
+
+/// A hashable identity with exactly the equality of the key text
+/// ([`KeyColumn::write_key`]): floats by their bits (`0` and `-0` differ,
+/// as `n0` and `n-0` do; every NaN is `nNaN`); a text by a hash of it, the
+/// text itself compared in the column's buffer (16 bytes, no copy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Identity {
+    Missing,
+    Number(u64),
+    Date(u64),
+    Bool(bool),
+    TextHash(u64),
+}
+
+impl Normalized {
     fn identity(&self) -> Identity {
         let bits = |n: f64| {
             if n.is_nan() {
@@ -67,43 +156,57 @@ impl Norm {
             }
         };
         match self {
-            Norm::Missing => Identity::Missing,
-            Norm::Number(n) => Identity::Number(bits(*n)),
-            Norm::Date(n) => Identity::Date(bits(*n)),
-            Norm::Bool(b) => Identity::Bool(*b),
-            Norm::Text(t) => Identity::Text(t.clone()),
+            Normalized::Missing => Identity::Missing,
+            Normalized::Number(n) => Identity::Number(bits(*n)),
+            Normalized::Date(n) => Identity::Date(bits(*n)),
+            Normalized::Bool(b) => Identity::Bool(*b),
+            Normalized::Text(t) => {
+                Identity::TextHash(foldhash::fast::FixedState::default().hash_one(t.as_str()))
+            }
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Identity {
-    Missing,
-    Number(u64),
-    Date(u64),
-    Bool(bool),
-    Text(String),
+impl Norm {
+    /// Whether this stored value is `normalized`: the equality of their
+    /// keys (floats by their bits, every NaN the same).
+    fn same_as(self, normalized: &Normalized, texts: &str) -> bool {
+        let bits = |n: f64| {
+            if n.is_nan() {
+                f64::NAN.to_bits()
+            } else {
+                n.to_bits()
+            }
+        };
+        match (self, normalized) {
+            (Norm::Missing, Normalized::Missing) => true,
+            (Norm::Number(a), Normalized::Number(b)) | (Norm::Date(a), Normalized::Date(b)) => {
+                bits(a) == bits(*b)
+            }
+            (Norm::Bool(a), Normalized::Bool(b)) => a == *b,
+            (Norm::Text(start, end), Normalized::Text(t)) => {
+                texts[start as usize..end as usize] == **t
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Id 0 is always the missing value.
 const MISSING: u32 = 0;
 
 struct KeyColumn {
-    /// Per row, the id of its normalized value.
-    ids: Vec<u32>,
     /// Per id, the value.
-    values: Vec<Norm>,
-    /// Per id, its place among the distinct values ordered by key text;
-    /// only needed for big blocks of this column, so made on first use.
-    rank: std::cell::OnceCell<Vec<u32>>,
+    values: Values,
+    /// The texts of the text values, one after the other.
+    texts: String,
     /// Per id of a text value: ids of its order-free fingerprint and of its
-    /// digits, so that comparing them is comparing integers.
+    /// digits, so that comparing them is comparing integers. Empty for a
+    /// code column or one without texts (never looked at there).
     fingerprint: Vec<u32>,
     digits: Vec<u32>,
-    /// Per id of a text value, its length in characters.
+    /// Per id of a text value, its length in characters (empty as above).
     chars: Vec<u32>,
-    /// Per id, whether the value is a text (read without touching it).
-    text_ids: Vec<bool>,
     /// Identifying columns weigh more than low-cardinality ones.
     weight: f64,
     /// Exact values block: the column tells rows apart.
@@ -118,44 +221,98 @@ fn intern<'a>(map: &mut FastMap<&'a str, u32>, text: &'a str) -> u32 {
     *map.entry(text).or_insert(next)
 }
 
-fn normalize_column(table: &Table, c: usize, analysis: &ColumnAnalysis) -> KeyColumn {
+/// Normalizes column `c` into a [`KeyColumn`], writing each row's id into
+/// `row_ids` at `row * width + slot` (the rows' ids side by side).
+fn normalize_column(
+    table: &Table,
+    c: usize,
+    analysis: &ColumnAnalysis,
+    row_ids: &mut [u32],
+    width: usize,
+    slot: usize,
+) -> KeyColumn {
     let column = &table.columns()[c];
-    let mut values: Vec<Norm> = vec![Norm::Missing];
-    let mut by_identity: FastMap<Identity, u32> = FastMap::default();
-    by_identity.insert(Identity::Missing, MISSING);
+    let mut values = Values::default();
+    values.push(Norm::Missing);
+    let mut texts = String::new();
+    // Ids by a hash of the identity; the value itself is compared with
+    // the one stored (16-byte entries, no text copied). Values whose hash
+    // an earlier, different value has (next to never) are looked up in
+    // `colliding`.
+    let hash_of = |identity: Identity| foldhash::fast::FixedState::default().hash_one(identity);
+    let mut by_identity: FastMap<u64, u32> = FastMap::default();
+    by_identity.insert(hash_of(Identity::Missing), MISSING);
+    let mut colliding: Vec<u32> = Vec::new();
     // Reading a text cell depends only on its text: read each text once.
-    let mut by_text: FastMap<&str, u32> = FastMap::default();
-    let mut ids = Vec::with_capacity(column.cells.len());
+    // By a hash of the text too, with the row of its first cell to check
+    // it against (on a mismatch the cell is simply read).
+    let hash_text = |text: &str| foldhash::fast::FixedState::default().hash_one(text);
+    let mut by_text: FastMap<u64, (u32, u32)> = FastMap::default();
     let mut present = 0usize;
-    for cell in &column.cells {
-        if let Cell::Text(t) = cell
-            && let Some(&id) = by_text.get(t.as_str())
-        {
-            present += usize::from(id != MISSING);
-            ids.push(id);
-            continue;
-        }
-        let norm = match read_cell(cell, analysis) {
-            Reading::Missing | Reading::Placeholder => Norm::Missing,
-            Reading::Value { cell, .. } => norm_of(&cell),
-            Reading::NonConforming => norm_of(cell),
+    for (row, cell) in column.cells.iter().enumerate() {
+        let text_hash = match cell {
+            Cell::Text(t) => Some(hash_text(t)),
+            _ => None,
         };
-        let next = values.len() as u32;
-        let id = *by_identity.entry(norm.identity()).or_insert(next);
-        if id == next {
-            values.push(norm);
-        }
-        if let Cell::Text(t) = cell {
-            by_text.insert(t.as_str(), id);
-        }
+        let known = text_hash.and_then(|hash| {
+            let &(first_row, id) = by_text.get(&hash)?;
+            (column.cells[first_row as usize] == *cell).then_some(id)
+        });
+        let id = if let Some(id) = known {
+            id
+        } else {
+            let normalized = match read_cell(cell, analysis) {
+                Reading::Missing | Reading::Placeholder => Normalized::Missing,
+                Reading::Value { cell, .. } => norm_of(&cell),
+                Reading::NonConforming => norm_of(cell),
+            };
+            let next = values.len() as u32;
+            let same = |id: u32| values.get(id).same_as(&normalized, &texts);
+            let id = match by_identity.entry(hash_of(normalized.identity())) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(next);
+                    next
+                }
+                std::collections::hash_map::Entry::Occupied(entry) if same(*entry.get()) => {
+                    *entry.get()
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    match colliding.iter().copied().find(|&id| same(id)) {
+                        Some(id) => id,
+                        None => {
+                            colliding.push(next);
+                            next
+                        }
+                    }
+                }
+            };
+            if id == next {
+                values.push(match normalized {
+                    Normalized::Missing => Norm::Missing,
+                    Normalized::Number(n) => Norm::Number(n),
+                    Normalized::Date(n) => Norm::Date(n),
+                    Normalized::Bool(b) => Norm::Bool(b),
+                    Normalized::Text(t) => {
+                        let start = texts.len() as u32;
+                        texts.push_str(&t);
+                        Norm::Text(start, texts.len() as u32)
+                    }
+                });
+            }
+            if let Some(hash) = text_hash {
+                by_text.entry(hash).or_insert((row as u32, id));
+            }
+            id
+        };
         present += usize::from(id != MISSING);
-        ids.push(id);
+        row_ids[row * width + slot] = id;
     }
     drop(by_text);
     drop(by_identity);
     // Kept while the duplicates are searched, when the change log of a
     // clean is already full: no spare room.
-    values.shrink_to_fit();
+    values.finish();
+    texts.shrink_to_fit();
     let distinct = values.len() - 1;
     let ratio = if present == 0 {
         0.0
@@ -171,14 +328,17 @@ fn normalize_column(table: &Table, c: usize, analysis: &ColumnAnalysis) -> KeyCo
         analysis.kind,
         ColumnType::Identifier | ColumnType::Phone | ColumnType::Url
     );
-    let (mut fingerprints, mut digit_ids) = (vec![0u32; values.len()], vec![0u32; values.len()]);
-    let mut chars = vec![0u32; values.len()];
-    let has_text = values.iter().any(|v| matches!(v, Norm::Text(_)));
+    let (mut fingerprints, mut digit_ids, mut chars) = (Vec::new(), Vec::new(), Vec::new());
+    let has_text = values.kinds.contains(&KIND_TEXT);
     if has_text && !code {
+        fingerprints = vec![0u32; values.len()];
+        digit_ids = vec![0u32; values.len()];
+        chars = vec![0u32; values.len()];
         let mut fp_ids: HashMap<String, u32, foldhash::fast::FixedState> = HashMap::default();
         let mut digit_map: HashMap<String, u32, foldhash::fast::FixedState> = HashMap::default();
         for (id, value) in values.iter().enumerate() {
-            if let Norm::Text(t) = value {
+            if let Norm::Text(start, end) = value {
+                let t = &texts[start as usize..end as usize];
                 let next = fp_ids.len() as u32;
                 fingerprints[id] = *fp_ids.entry(fingerprint(t)).or_insert(next);
                 let digits: String = t.chars().filter(char::is_ascii_digit).collect();
@@ -189,10 +349,8 @@ fn normalize_column(table: &Table, c: usize, analysis: &ColumnAnalysis) -> KeyCo
         }
     }
     KeyColumn {
-        ids,
-        text_ids: values.iter().map(|v| matches!(v, Norm::Text(_))).collect(),
         values,
-        rank: std::cell::OnceCell::new(),
+        texts,
         fingerprint: fingerprints,
         digits: digit_ids,
         chars,
@@ -203,18 +361,18 @@ fn normalize_column(table: &Table, c: usize, analysis: &ColumnAnalysis) -> KeyCo
     }
 }
 
-fn norm_of(cell: &Cell) -> Norm {
+fn norm_of(cell: &Cell) -> Normalized {
     match cell {
-        Cell::Empty => Norm::Missing,
-        Cell::Number(n) => Norm::Number(*n),
-        Cell::DateTime(n) | Cell::Duration(n) => Norm::Date(*n),
-        Cell::Bool(b) => Norm::Bool(*b),
+        Cell::Empty => Normalized::Missing,
+        Cell::Number(n) => Normalized::Number(*n),
+        Cell::DateTime(n) | Cell::Duration(n) => Normalized::Date(*n),
+        Cell::Bool(b) => Normalized::Bool(*b),
         Cell::Text(_) | Cell::Error(_) => {
             let folded = fingerprint_keep_order(cell.text_or_error().unwrap_or_default());
             if folded.is_empty() {
-                Norm::Missing
+                Normalized::Missing
             } else {
-                Norm::Text(folded)
+                Normalized::Text(folded)
             }
         }
     }
@@ -273,18 +431,73 @@ enum Quick {
 }
 
 impl KeyColumn {
-    /// Ranks by key text, for the sliding window over big blocks.
-    fn rank(&self) -> &[u32] {
-        self.rank.get_or_init(|| {
-            let keys: Vec<String> = self.values.iter().map(Norm::key).collect();
+    fn text_of(&self, start: u32, end: u32) -> &str {
+        &self.texts[start as usize..end as usize]
+    }
+
+    /// The text that tells values apart and orders them in big blocks.
+    fn write_key(&self, id: u32, out: &mut String) {
+        use std::fmt::Write;
+        // Writing to a `String` cannot fail.
+        let _ = match self.values.get(id) {
+            Norm::Missing => Ok(()),
+            Norm::Number(n) => write!(out, "n{n}"),
+            Norm::Date(n) => write!(out, "d{n}"),
+            Norm::Bool(b) => write!(out, "b{b}"),
+            Norm::Text(start, end) => {
+                out.push('t');
+                out.push_str(self.text_of(start, end));
+                Ok(())
+            }
+        };
+    }
+
+    /// Per id, its place among the distinct values ordered by key text,
+    /// for the sliding window over big blocks.
+    fn rank(&self) -> Vec<u32> {
+        {
+            // A key is a kind letter (none for the missing value) and the
+            // value's text: texts are compared where they lie, and only
+            // the other values' keys are written, all in one buffer.
+            let mut others = String::new();
+            let mut other_keys: FastMap<u32, (u32, u32)> = FastMap::default();
+            for id in 0..self.values.len() as u32 {
+                if !self.values.is_text(id) {
+                    let start = others.len() as u32;
+                    self.write_key(id, &mut others);
+                    other_keys.insert(id, (start, others.len() as u32));
+                }
+            }
+            let key = |id: u32| -> (&str, &str) {
+                match self.values.get(id) {
+                    Norm::Text(start, end) => ("t", self.text_of(start, end)),
+                    _ => {
+                        let (start, end) = other_keys[&id];
+                        ("", &others[start as usize..end as usize])
+                    }
+                }
+            };
+            // The same order as comparing whole keys: a written key starts
+            // with its kind letter (`b`, `d` or `n`, before `t`), the
+            // missing value's is empty (first).
+            let compare = |a: u32, b: u32| {
+                let ((pa, ra), (pb, rb)) = (key(a), key(b));
+                match (pa.is_empty(), pb.is_empty()) {
+                    (false, false) => ra.cmp(rb),
+                    (true, true) => ra.cmp(rb),
+                    (true, false) => ra.as_bytes().iter().cmp(b"t".iter().chain(rb.as_bytes())),
+                    (false, true) => b"t".iter().chain(ra.as_bytes()).cmp(rb.as_bytes().iter()),
+                }
+            };
             let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
-            order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+            // Keys are distinct (ids are), so any sort gives this order.
+            order.sort_unstable_by(|&a, &b| compare(a, b));
             let mut rank = vec![0u32; self.values.len()];
             for (r, &id) in order.iter().enumerate() {
                 rank[id as usize] = r as u32;
             }
             rank
-        })
+        }
     }
 
     #[inline]
@@ -295,24 +508,24 @@ impl KeyColumn {
         if a == MISSING || b == MISSING {
             return Quick::Known(0.5);
         }
-        if a != b && self.code && self.text_ids[a as usize] && self.text_ids[b as usize] {
+        if a != b && self.code && self.values.is_text(a) && self.values.is_text(b) {
             // Different codes (INV-001, INV-002): different rows.
             return Quick::Known(0.0);
         }
         if a == b {
             // Same value: 1 for every kind but a NaN number.
-            return match self.values[a as usize] {
+            return match self.values.get(a) {
                 Norm::Number(x) if x.is_nan() => Quick::Known(0.0),
                 Norm::Date(x) if x.is_nan() => Quick::Known(0.0),
                 _ => Quick::Known(1.0),
             };
         }
-        let (x, y) = (&self.values[a as usize], &self.values[b as usize]);
+        let (x, y) = (self.values.get(a), self.values.get(b));
         Quick::Known(match (x, y) {
-            (Norm::Number(x), Norm::Number(y)) => number_similarity(*x, *y),
-            (Norm::Date(x), Norm::Date(y)) => date_similarity(*x, *y),
+            (Norm::Number(x), Norm::Number(y)) => number_similarity(x, y),
+            (Norm::Date(x), Norm::Date(y)) => date_similarity(x, y),
             (Norm::Bool(x), Norm::Bool(y)) => f64::from(u8::from(x == y)),
-            (Norm::Text(_), Norm::Text(_)) => {
+            (Norm::Text(..), Norm::Text(..)) => {
                 // Different ids are different texts.
                 if self.code || self.digits[a as usize] != self.digits[b as usize] {
                     // INV-001 and INV-002 are different invoices, however alike.
@@ -337,8 +550,9 @@ impl KeyColumn {
     }
 
     fn text_similarity(&self, a: u32, b: u32) -> f64 {
-        match (&self.values[a as usize], &self.values[b as usize]) {
-            (Norm::Text(x), Norm::Text(y)) => {
+        match (self.values.get(a), self.values.get(b)) {
+            (Norm::Text(xs, xe), Norm::Text(ys, ye)) => {
+                let (x, y) = (self.text_of(xs, xe), self.text_of(ys, ye));
                 strsim::jaro_winkler(x, y).min(strsim::normalized_damerau_levenshtein(x, y) + 0.1)
             }
             _ => 0.0,
@@ -397,35 +611,47 @@ pub fn find_duplicates_with(
     if rows < 2 || keys.is_empty() {
         return Vec::new();
     }
+    // Rows are `u32` below (ids, groups, blocking entries): a table of 2^32
+    // rows would need more than 96 GiB of cells.
+    assert!(u32::try_from(rows).is_ok(), "fewer than 2^32 rows");
+    // Columns are analysed (when not known yet) before anything below is
+    // held: an analysis needs room of its own for a while.
+    for &c in keys {
+        analyses.get(table, c);
+    }
+    // Each row's ids side by side (row-major): comparing two rows reads two
+    // cache lines, not one per column and row.
+    let width = keys.len();
+    let mut row_ids: Vec<u32> = vec![MISSING; rows * width];
     let columns: Vec<KeyColumn> = keys
         .iter()
-        .map(|&c| normalize_column(table, c, analyses.get(table, c)))
+        .enumerate()
+        .map(|(slot, &c)| {
+            normalize_column(table, c, analyses.get(table, c), &mut row_ids, width, slot)
+        })
         .collect();
 
     // Exact duplicates after normalization: rows with the same ids.
-    let width = columns.len();
-    let mut row_ids: Vec<u32> = Vec::with_capacity(rows * width);
-    for row in 0..rows {
-        row_ids.extend(columns.iter().map(|c| c.ids[row]));
-    }
-    let mut parent: Vec<usize> = (0..rows).collect();
-    let mut best: Vec<f64> = vec![0.0; rows];
-    let mut first_of: FastMap<&[u32], usize> = FastMap::default();
-    first_of.reserve(rows);
-    let mut representatives = Vec::new();
-    for (row, key) in row_ids.chunks_exact(width).enumerate() {
-        match first_of.get(key) {
-            Some(&first) => {
-                parent[row] = first;
-                best[row] = 1.0;
-            }
-            None => {
-                first_of.insert(key, row);
-                representatives.push(row);
+    let mut parent: Vec<u32> = (0..rows as u32).collect();
+    // Best score per duplicate row (few rows have one; 0 for the others).
+    let mut best: FastMap<u32, f64> = FastMap::default();
+    let mut representatives: Vec<u32> = Vec::new();
+    {
+        let mut first_of: FastMap<&[u32], u32> = FastMap::default();
+        first_of.reserve(rows);
+        for (row, key) in row_ids.chunks_exact(width).enumerate() {
+            match first_of.get(key) {
+                Some(&first) => {
+                    parent[row] = first;
+                    best.insert(row as u32, 1.0);
+                }
+                None => {
+                    first_of.insert(key, row as u32);
+                    representatives.push(row as u32);
+                }
             }
         }
     }
-    drop(first_of);
 
     if threshold < 1.0 {
         fuzzy(
@@ -439,9 +665,10 @@ pub fn find_duplicates_with(
     }
 
     let mut pairs = Vec::new();
-    for (row, score) in best.iter().enumerate() {
-        let root = find(&mut parent, row);
+    for row in 0..rows {
+        let root = find(&mut parent, row as u32) as usize;
         if root != row {
+            let score = best.get(&(row as u32)).copied().unwrap_or(0.0);
             pairs.push(DuplicatePair {
                 row,
                 duplicate_of: root,
@@ -452,30 +679,30 @@ pub fn find_duplicates_with(
     pairs
 }
 
-fn find(parent: &mut [usize], mut x: usize) -> usize {
-    while parent[x] != x {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        parent[x as usize] = parent[parent[x as usize] as usize];
+        x = parent[x as usize];
     }
     x
 }
 
 /// Joins two groups; the earliest row stays the representative.
-fn union(parent: &mut [usize], a: usize, b: usize) {
+fn union(parent: &mut [u32], a: u32, b: u32) {
     let (ra, rb) = (find(parent, a), find(parent, b));
     if ra != rb {
         let (lo, hi) = (ra.min(rb), ra.max(rb));
-        parent[hi] = lo;
+        parent[hi as usize] = lo;
     }
 }
 
-/// Blocking kinds: the exact value, the first and the last three characters.
-const EXACT: u64 = 0;
-const HEAD: u64 = 1;
-const TAIL: u64 = 2;
-
-fn block_key(column: usize, kind: u64, id: u32) -> u64 {
-    ((column as u64) << 34) | (kind << 32) | u64::from(id)
+/// Blocking kinds: the exact value, the first and the last three
+/// characters. Blocks are visited column by column, kind by kind.
+#[derive(Clone, Copy, PartialEq)]
+enum BlockKind {
+    Exact,
+    Head,
+    Tail,
 }
 
 /// Scores one pair, or `None` when it cannot reach `threshold`; `quick`
@@ -498,8 +725,6 @@ fn score_pair(
     quick: &mut [Quick],
 ) -> Option<f64> {
     let floor = threshold - 1e-9;
-    // Both rows' ids side by side (row-major): two cache lines, not one
-    // per column and row.
     let width = columns.len();
     let (ids_i, ids_j) = (
         &row_ids[i * width..][..width],
@@ -546,73 +771,58 @@ fn score_pair(
     Some(score / weight)
 }
 
+/// Blocks compared so far, by a hash of their rows, each with its rows to
+/// tell blocks of the same hash apart (no allocation per block).
+#[derive(Default)]
+struct ComparedBlocks {
+    /// Per hash, the latest block of that hash.
+    latest: FastMap<u64, usize>,
+    /// (start in `rows`, length, previous block of the same hash).
+    blocks: Vec<(usize, usize, usize)>,
+    rows: Vec<u32>,
+}
+
+impl ComparedBlocks {
+    fn clear(&mut self) {
+        self.latest.clear();
+        self.blocks.clear();
+        self.rows.clear();
+    }
+
+    /// Whether no block with the rows of `block` (entries of one value,
+    /// the row in the low 32 bits) was seen before; notes it if so.
+    fn first_time(&mut self, identity: u64, block: &[u64]) -> bool {
+        let latest = self.latest.get(&identity).copied();
+        let mut earlier = latest;
+        while let Some(index) = earlier {
+            let (start, len, previous) = self.blocks[index];
+            if len == block.len()
+                && self.rows[start..][..len]
+                    .iter()
+                    .zip(block)
+                    .all(|(&a, &b)| a == b as u32)
+            {
+                return false;
+            }
+            earlier = (previous != usize::MAX).then_some(previous);
+        }
+        self.latest.insert(identity, self.blocks.len());
+        self.blocks
+            .push((self.rows.len(), block.len(), latest.unwrap_or(usize::MAX)));
+        self.rows.extend(block.iter().map(|&entry| entry as u32));
+        true
+    }
+}
+
 fn fuzzy(
     columns: &[KeyColumn],
     row_ids: &[u32],
-    candidates: &[usize],
+    candidates: &[u32],
     threshold: f64,
-    parent: &mut [usize],
-    best: &mut [f64],
+    parent: &mut [u32],
+    best: &mut FastMap<u32, f64>,
 ) {
-    // Head and tail ids per distinct text value, per column.
-    let mut heads: Vec<Vec<u32>> = Vec::with_capacity(columns.len());
-    let mut tails: Vec<Vec<u32>> = Vec::with_capacity(columns.len());
-    for column in columns {
-        let (mut head_ids, mut tail_ids) = (Vec::new(), Vec::new());
-        if column.text {
-            let mut head_map: FastMap<&str, u32> = FastMap::default();
-            let mut tail_map: FastMap<&str, u32> = FastMap::default();
-            head_ids = vec![0; column.values.len()];
-            tail_ids = vec![0; column.values.len()];
-            for (id, value) in column.values.iter().enumerate() {
-                if let Norm::Text(t) = value {
-                    let head_end = t.char_indices().nth(3).map_or(t.len(), |(i, _)| i);
-                    let tail_start = t.char_indices().rev().nth(2).map_or(0, |(i, _)| i);
-                    head_ids[id] = intern(&mut head_map, &t[..head_end]);
-                    tail_ids[id] = intern(&mut tail_map, &t[tail_start..]);
-                }
-            }
-        }
-        heads.push(head_ids);
-        tails.push(tail_ids);
-    }
-    // Blocking keys: (column, kind, value), sorted; any visiting order
-    // gives the same result. They are counted first: this is the biggest
-    // allocation of a clean, and growing it by doubling would leave up to
-    // half of it unused at the peak.
-    let mut count = 0usize;
-    for &row in candidates {
-        for column in columns {
-            let id = column.ids[row];
-            if id == MISSING {
-                continue;
-            }
-            count += usize::from(column.distinctive);
-            if column.text && matches!(column.values[id as usize], Norm::Text(_)) {
-                count += 2;
-            }
-        }
-    }
-    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(count);
-    for &row in candidates {
-        for (c, column) in columns.iter().enumerate() {
-            let id = column.ids[row];
-            if id == MISSING {
-                continue;
-            }
-            if column.distinctive {
-                entries.push((block_key(c, EXACT, id), row as u32));
-            }
-            if column.text && matches!(column.values[id as usize], Norm::Text(_)) {
-                entries.push((block_key(c, HEAD, heads[c][id as usize]), row as u32));
-                entries.push((block_key(c, TAIL, tails[c][id as usize]), row as u32));
-            }
-        }
-    }
-    drop(heads);
-    drop(tails);
-    entries.sort_unstable();
-
+    let width = columns.len();
     let total_weight: f64 = columns.iter().map(|c| c.weight).sum();
     // Pruning order (any order gives the same scores): columns whose
     // different values score 0 (codes, numbers, dates) before texts, whose
@@ -624,7 +834,7 @@ fn fuzzy(
             .then(columns[b].weight.total_cmp(&columns[a].weight))
     });
     let mut quick = vec![Quick::Skip; columns.len()];
-    let mut compare = |i: usize, j: usize, parent: &mut [usize], best: &mut [f64]| {
+    let mut compare = |i: usize, j: usize, parent: &mut [u32], best: &mut FastMap<u32, f64>| {
         let (i, j) = (i.min(j), i.max(j));
         if i == j {
             return;
@@ -641,67 +851,114 @@ fn fuzzy(
             return;
         };
         if score >= threshold {
-            if score > best[j] {
-                best[j] = score;
+            let best = best.entry(j as u32).or_insert(0.0);
+            if score > *best {
+                *best = score;
             }
-            union(parent, i, j);
+            union(parent, i as u32, j as u32);
         }
     };
+    // Blocking entries of one column and kind at a time, each the block's
+    // value id over the row: 8 bytes, sorted as integers. Any visiting
+    // order gives the same result.
+    let mut entries: Vec<u64> = Vec::with_capacity(candidates.len());
     let mut sorted: Vec<usize> = Vec::new();
-    // Blocks already compared, by a hash of what decides their pairs: a
-    // block with the same rows as an earlier one (a short value is its own
-    // head and tail) would compare the same pairs again.
-    let mut compared: FastMap<u64, Vec<std::ops::Range<usize>>> = FastMap::default();
-    let mut start = 0usize;
-    for block in entries.chunk_by(|a, b| a.0 == b.0) {
-        let range = start..start + block.len();
-        start = range.end;
-        if block.len() < 2 {
+    // Blocks already compared: a block with the same rows as an earlier
+    // one (a short value is its own head and tail; a pair of rows alike in
+    // several columns) would compare the same pairs again. Small blocks
+    // of any column count; big ones only within their column, whose order
+    // their window follows.
+    let mut small_compared = ComparedBlocks::default();
+    let mut big_compared = ComparedBlocks::default();
+    for (c, column) in columns.iter().enumerate() {
+        if !column.distinctive && !column.text {
             continue;
         }
-        let c = (block[0].0 >> 34) as usize;
-        let big = block.len() > MAX_BLOCK;
-        let identity = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut hasher = foldhash::fast::FixedState::default().build_hasher();
-            // Big blocks are windowed in their column's order.
-            (big, if big { c } else { 0 }).hash(&mut hasher);
-            for &(_, row) in block {
-                row.hash(&mut hasher);
-            }
-            hasher.finish()
-        };
-        let same_rows = |earlier: &std::ops::Range<usize>| {
-            let other = &entries[earlier.clone()];
-            other.len() == block.len()
-                && (!big || (other[0].0 >> 34) as usize == c)
-                && other.iter().zip(block).all(|(a, b)| a.1 == b.1)
-        };
-        let seen = compared.entry(identity).or_default();
-        if seen.iter().any(same_rows) {
-            continue;
-        }
-        seen.push(range);
-        sorted.clear();
-        sorted.extend(block.iter().map(|&(_, row)| row as usize));
-        if !big {
-            for (a, &i) in sorted.iter().enumerate() {
-                for &j in &sorted[a + 1..] {
-                    compare(i, j, parent, best);
+        big_compared.clear();
+        // Head and tail ids per distinct text value.
+        let (mut heads, mut tails) = (Vec::new(), Vec::new());
+        if column.text {
+            let mut head_map: FastMap<&str, u32> = FastMap::default();
+            let mut tail_map: FastMap<&str, u32> = FastMap::default();
+            heads = vec![0u32; column.values.len()];
+            tails = vec![0u32; column.values.len()];
+            for (id, value) in column.values.iter().enumerate() {
+                if let Norm::Text(start, end) = value {
+                    let t = column.text_of(start, end);
+                    let head_end = t.char_indices().nth(3).map_or(t.len(), |(i, _)| i);
+                    let tail_start = t.char_indices().rev().nth(2).map_or(0, |(i, _)| i);
+                    heads[id] = intern(&mut head_map, &t[..head_end]);
+                    tails[id] = intern(&mut tail_map, &t[tail_start..]);
                 }
             }
-        } else {
-            let column = &columns[c];
-            let rank = column.rank();
-            sorted.sort_unstable_by_key(|&x| (rank[column.ids[x] as usize], x));
-            for (a, &i) in sorted.iter().enumerate() {
-                for &j in sorted[a + 1..].iter().take(WINDOW) {
-                    compare(i, j, parent, best);
+        }
+        // Made for the column's first big block, if any.
+        let mut rank: Option<Vec<u32>> = None;
+        for kind in [BlockKind::Exact, BlockKind::Head, BlockKind::Tail] {
+            let block_of: &[u32] = match kind {
+                BlockKind::Exact if column.distinctive => &[],
+                BlockKind::Head if column.text => &heads,
+                BlockKind::Tail if column.text => &tails,
+                _ => continue,
+            };
+            entries.clear();
+            for &row in candidates {
+                let id = row_ids[row as usize * width + c];
+                if id == MISSING {
+                    continue;
+                }
+                let block = match kind {
+                    BlockKind::Exact => id,
+                    _ if column.values.is_text(id) => block_of[id as usize],
+                    _ => continue,
+                };
+                entries.push((u64::from(block) << 32) | u64::from(row));
+            }
+            entries.sort_unstable();
+            for block in entries.chunk_by(|a, b| a >> 32 == b >> 32) {
+                if block.len() < 2 {
+                    continue;
+                }
+                let big = block.len() > MAX_BLOCK;
+                let identity = {
+                    use std::hash::{Hash, Hasher};
+                    let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+                    big.hash(&mut hasher);
+                    for &entry in block {
+                        (entry as u32).hash(&mut hasher);
+                    }
+                    hasher.finish()
+                };
+                let compared = if big {
+                    &mut big_compared
+                } else {
+                    &mut small_compared
+                };
+                if !compared.first_time(identity, block) {
+                    continue;
+                }
+                sorted.clear();
+                sorted.extend(block.iter().map(|&entry| entry as u32 as usize));
+                if !big {
+                    for (a, &i) in sorted.iter().enumerate() {
+                        for &j in &sorted[a + 1..] {
+                            compare(i, j, parent, best);
+                        }
+                    }
+                } else {
+                    let rank = rank.get_or_insert_with(|| column.rank());
+                    sorted.sort_unstable_by_key(|&x| (rank[row_ids[x * width + c] as usize], x));
+                    for (a, &i) in sorted.iter().enumerate() {
+                        for &j in sorted[a + 1..].iter().take(WINDOW) {
+                            compare(i, j, parent, best);
+                        }
+                    }
                 }
             }
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

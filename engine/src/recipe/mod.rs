@@ -155,14 +155,14 @@ impl Recipe {
     }
 }
 
-/// One changed cell, as [`ChangeLog::iter`] shows it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One changed cell, as [`ChangeLog::iter`] shows it. The cell it became
+/// is not kept (see [`ChangeLog`]): [`Applied::cells_after`] works it out.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CellChange<'a> {
     /// Data row (0-based, header excluded) in the table the step ran on.
     pub row: usize,
     pub column: usize,
-    pub before: &'a Cell,
-    pub after: &'a Cell,
+    pub before: Cell,
     pub reason: &'a str,
     pub confidence: f64,
 }
@@ -170,23 +170,38 @@ pub struct CellChange<'a> {
 /// The changed cells of one step, in the order they were made.
 ///
 /// A big sheet has a change for most of its cells, so each is stored in
-/// 64 bytes: the cells before and after (24 bytes each, short text
-/// inline), the row, and the column and the reason as `u32`. A step gives
-/// only a few distinct (reason, confidence) pairs, kept once in `reasons`.
+/// 12 bytes: the row, the reason and the cell before as `u32`. A text
+/// before (most of them: cleaning turns texts into values) is kept in one
+/// text buffer, once per distinct text when the step knows it repeats;
+/// other cells in a list. The cell after is not stored: it is the cell
+/// before of the next change of the same cell, or the cell in the applied
+/// table, and [`Applied::cells_after`] finds it when a report needs it.
+/// Columns come in runs (a step mostly changes one column), kept once per
+/// run; a step gives only a few distinct (reason, confidence) pairs, kept
+/// once in `reasons`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeLog {
     cells: Vec<StoredChange>,
+    /// (index of the first change, column) of each run of changes of one
+    /// column, in order.
+    column_runs: Vec<(u32, u32)>,
+    /// The text befores, one after the other, and where each ends.
+    texts: String,
+    text_ends: Vec<u32>,
+    /// The other befores.
+    others: Vec<Cell>,
     reasons: Vec<(Cow<'static, str>, f64)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct StoredChange {
-    row: usize,
-    column: u32,
+    row: u32,
     reason: u32,
-    before: Cell,
-    after: Cell,
+    /// [`TEXT_BEFORE`] and the index of a text, or the index of another cell.
+    before: u32,
 }
+
+const TEXT_BEFORE: u32 = 1 << 31;
 
 /// How many of the latest reasons [`ChangeLog::push`] looks through before
 /// adding a new one: changes with the same reason come in runs, and a
@@ -210,25 +225,68 @@ impl ChangeLog {
     /// the log lives as long as the applied table.
     fn shrink_to_fit(&mut self) {
         self.cells.shrink_to_fit();
+        self.column_runs.shrink_to_fit();
+        self.texts.shrink_to_fit();
+        self.text_ends.shrink_to_fit();
+        self.others.shrink_to_fit();
         self.reasons.shrink_to_fit();
+    }
+
+    /// The column of change `index`.
+    fn column_at(&self, index: usize) -> usize {
+        let run = self
+            .column_runs
+            .partition_point(|&(start, _)| start as usize <= index);
+        self.column_runs[run - 1].1 as usize
+    }
+
+    /// The cell before of change `index`.
+    fn before_at(&self, index: usize) -> Cell {
+        let before = self.cells[index].before;
+        if before & TEXT_BEFORE != 0 {
+            let text = (before & !TEXT_BEFORE) as usize;
+            let start = if text == 0 {
+                0
+            } else {
+                self.text_ends[text - 1] as usize
+            };
+            Cell::Text(self.texts[start..self.text_ends[text] as usize].into())
+        } else {
+            self.others[before as usize].clone()
+        }
+    }
+
+    /// The change at `index` (in the order they were made).
+    fn get(&self, index: usize) -> CellChange<'_> {
+        let stored = &self.cells[index];
+        let (reason, confidence) = &self.reasons[stored.reason as usize];
+        CellChange {
+            row: stored.row as usize,
+            column: self.column_at(index),
+            before: self.before_at(index),
+            reason,
+            confidence: *confidence,
+        }
     }
 
     /// The changes in the order they were made.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = CellChange<'_>> + ExactSizeIterator {
-        self.cells.iter().map(|stored| {
-            let (reason, confidence) = &self.reasons[stored.reason as usize];
-            CellChange {
-                row: stored.row,
-                column: stored.column as usize,
-                before: &stored.before,
-                after: &stored.after,
-                reason,
-                confidence: *confidence,
-            }
-        })
+        (0..self.cells.len()).map(|index| self.get(index))
     }
 
-    /// Records that `column`, `row` went from `before` to `after`.
+    /// The columns this log changes, each once, in order of first change.
+    fn columns(&self) -> Vec<usize> {
+        let mut columns: Vec<usize> = Vec::new();
+        for &(_, column) in &self.column_runs {
+            if !columns.contains(&(column as usize)) {
+                columns.push(column as usize);
+            }
+        }
+        columns
+    }
+
+    /// Records that `column`, `row` went from `before` to `after`; `after`
+    /// must be what the table holds there now (it is not kept).
     pub fn push(
         &mut self,
         row: usize,
@@ -238,8 +296,9 @@ impl ChangeLog {
         reason: Cow<'static, str>,
         confidence: f64,
     ) {
+        drop(after);
         let reason = self.reason_index(reason, confidence);
-        self.push_with_reason(row, column, before, after, reason);
+        self.push_with_reason(row, column, before, reason);
     }
 
     /// The index of (`reason`, `confidence`) for [`ChangeLog::push_with_reason`],
@@ -259,23 +318,71 @@ impl ChangeLog {
         u32::try_from(index).expect("fewer than 2^32 reasons: each is a change")
     }
 
-    /// [`ChangeLog::push`] with a reason from [`ChangeLog::reason_index`].
-    pub fn push_with_reason(
-        &mut self,
-        row: usize,
-        column: usize,
-        before: Cell,
-        after: Cell,
-        reason: u32,
-    ) {
+    /// [`ChangeLog::push`] with a reason from [`ChangeLog::reason_index`],
+    /// once the table holds the new cell.
+    pub fn push_with_reason(&mut self, row: usize, column: usize, before: Cell, reason: u32) {
+        let index = self.cells.len();
+        self.push_pending(row, column, reason);
+        self.set_before(index, before);
+    }
+
+    /// A change whose cell before [`ChangeLog::set_before`] or
+    /// [`ChangeLog::share_before`] gives later.
+    fn push_pending(&mut self, row: usize, column: usize, reason: u32) {
         debug_assert!((reason as usize) < self.reasons.len());
+        let column = u32::try_from(column).expect("fewer than 2^32 columns");
+        if self
+            .column_runs
+            .last()
+            .is_none_or(|&(_, last)| last != column)
+        {
+            let start = u32::try_from(self.cells.len()).expect("fewer than 2^31 changes a step");
+            self.column_runs.push((start, column));
+        }
         self.cells.push(StoredChange {
-            row,
-            column: u32::try_from(column).expect("fewer than 2^32 columns"),
+            // A table of 2^32 rows would need more than 96 GiB of cells.
+            row: u32::try_from(row).expect("fewer than 2^32 rows"),
             reason,
-            before,
-            after,
+            before: 0,
         });
+    }
+
+    /// Gives change `index` its cell before.
+    fn set_before(&mut self, index: usize, before: Cell) {
+        let stored = match before {
+            Cell::Text(text)
+                if self.text_ends.len() < TEXT_BEFORE as usize
+                    && u32::try_from(self.texts.len() + text.len()).is_ok() =>
+            {
+                self.texts.push_str(&text);
+                self.text_ends.push(self.texts.len() as u32);
+                (self.text_ends.len() - 1) as u32 | TEXT_BEFORE
+            }
+            other => {
+                self.others.push(other);
+                u32::try_from(self.others.len() - 1)
+                    .ok()
+                    .filter(|&i| i < TEXT_BEFORE)
+                    .expect("fewer than 2^31 changes a step")
+            }
+        };
+        self.cells[index].before = stored;
+    }
+
+    /// Gives change `index` the same cell before as the earlier change
+    /// `earlier` (an equal cell), without storing it again.
+    fn share_before(&mut self, index: usize, earlier: usize) {
+        self.cells[index].before = self.cells[earlier].before;
+    }
+
+    /// The row of change `index`.
+    fn row_at(&self, index: usize) -> usize {
+        self.cells[index].row as usize
+    }
+
+    /// The reason index of change `index`.
+    fn reason_of(&self, index: usize) -> u32 {
+        self.cells[index].reason
     }
 }
 
@@ -313,6 +420,106 @@ pub struct Applied {
     pub table: Table,
     /// One log per step, in order.
     pub log: Vec<StepLog>,
+}
+
+impl Applied {
+    /// The cell each change of step `step` left, in the log's order.
+    ///
+    /// The log keeps only the cells before: the cell a change left is the
+    /// cell before of the next change of the same cell (in this step or a
+    /// later one, following the rows through the removals of each step),
+    /// the removed row's cell when its row went, or else the cell in the
+    /// applied table.
+    pub fn cells_after(&self, step: usize) -> Vec<Cell> {
+        let Some(log) = self.log.get(step) else {
+            return Vec::new();
+        };
+        let changes = &log.changes;
+        let mut after: Vec<Option<Cell>> = vec![None; changes.len()];
+        // (column, row, index) of every change, in order of cell then time:
+        // the next change of a cell in the same step follows its previous.
+        let mut open: Vec<(u32, u32, u32)> = Vec::with_capacity(changes.len());
+        for (index, stored) in changes.cells.iter().enumerate() {
+            open.push((changes.column_at(index) as u32, stored.row, index as u32));
+        }
+        open.sort_unstable();
+        open.dedup_by(|later, earlier| {
+            let same_cell = (later.0, later.1) == (earlier.0, earlier.1);
+            if same_cell {
+                after[earlier.2 as usize] = Some(changes.before_at(later.2 as usize));
+                // The earlier one is resolved; the later one stands for the cell.
+                *earlier = *later;
+            }
+            same_cell
+        });
+        // `open` holds each cell's last change of the step, by (column, row)
+        // in the table the step ran on; follow each cell forward.
+        let mut cells_of_step = step;
+        loop {
+            let log = &self.log[cells_of_step];
+            if !log.removed_rows.is_empty() {
+                let removed = &log.removed_rows;
+                open.retain_mut(|(column, row, index)| {
+                    let at = removed.partition_point(|(r, _)| *r < *row as usize);
+                    if removed.get(at).is_some_and(|(r, _)| *r == *row as usize) {
+                        after[*index as usize] = Some(
+                            removed[at]
+                                .1
+                                .get(*column as usize)
+                                .cloned()
+                                .unwrap_or(Cell::Empty),
+                        );
+                        return false;
+                    }
+                    *row -= at as u32;
+                    true
+                });
+                // Rows keep their order, so `open` stays sorted.
+            }
+            cells_of_step += 1;
+            if open.is_empty() || cells_of_step == self.log.len() {
+                break;
+            }
+            let next = &self.log[cells_of_step].changes;
+            let columns = next.columns();
+            if !open
+                .iter()
+                .any(|(column, ..)| columns.contains(&(*column as usize)))
+            {
+                continue;
+            }
+            // The first change of each cell in that step.
+            let mut firsts: Vec<(u32, u32, u32)> = (0..next.len())
+                .map(|i| (next.column_at(i) as u32, next.cells[i].row, i as u32))
+                .collect();
+            firsts.sort_unstable();
+            firsts.dedup_by_key(|(column, row, _)| (*column, *row));
+            open.retain(|&(column, row, index)| {
+                let at = firsts.partition_point(|&(c, r, _)| (c, r) < (column, row));
+                match firsts.get(at) {
+                    Some(&(c, r, first)) if (c, r) == (column, row) => {
+                        after[index as usize] = Some(next.before_at(first as usize));
+                        false
+                    }
+                    _ => true,
+                }
+            });
+        }
+        let columns = self.table.columns();
+        for (column, row, index) in open {
+            after[index as usize] = Some(
+                columns
+                    .get(column as usize)
+                    .and_then(|c| c.cells.get(row as usize))
+                    .cloned()
+                    .unwrap_or(Cell::Empty),
+            );
+        }
+        after
+            .into_iter()
+            .map(|cell| cell.unwrap_or(Cell::Empty))
+            .collect()
+    }
 }
 
 /// Applies every step in order. Fails before changing anything visible if
@@ -379,10 +586,7 @@ pub fn apply_step_with(
     if !log.removed_rows.is_empty() {
         analyses.forget_all();
     }
-    let mut changed: Vec<usize> = log.changes.iter().map(|change| change.column).collect();
-    changed.sort_unstable();
-    changed.dedup();
-    for c in changed {
+    for c in log.changes.columns() {
         analyses.forget(c);
     }
     Ok(log)
@@ -446,16 +650,11 @@ fn run_step(
                     && let Some(to) = map.get(t.trim())
                     && to != t
                 {
-                    let after = Cell::Text(to.as_str().into());
-                    let before = std::mem::replace(cell, after.clone());
-                    log.changes.push(
-                        row,
-                        c,
-                        before,
-                        after,
-                        Cow::Borrowed("replaced as listed in the recipe"),
-                        1.0,
-                    );
+                    let before = std::mem::replace(cell, Cell::Text(to.as_str().into()));
+                    let reason = log
+                        .changes
+                        .reason_index(Cow::Borrowed("replaced as listed in the recipe"), 1.0);
+                    log.changes.push_with_reason(row, c, before, reason);
                 }
             }
         }
@@ -476,9 +675,8 @@ fn run_step(
                             merge.confidence,
                         )
                     });
-                    let after = Cell::Text(merge.to.as_str().into());
-                    let before = std::mem::replace(cell, after.clone());
-                    log.changes.push_with_reason(row, c, before, after, reason);
+                    let before = std::mem::replace(cell, Cell::Text(merge.to.as_str().into()));
+                    log.changes.push_with_reason(row, c, before, reason);
                 }
             }
         }
@@ -559,7 +757,7 @@ pub fn undo_step(table: &mut Table, log: &StepLog) {
             .get_mut(change.column)
             .and_then(|c| c.cells.get_mut(change.row))
         {
-            *cell = change.before.clone();
+            *cell = change.before;
         }
     }
     for (c, format) in &log.formats_before {
@@ -647,12 +845,13 @@ pub fn report(applied: &Applied, recipe: &Recipe, original: &Table) -> serde_jso
     let mut findings = Vec::new();
     for (step, log) in applied.log.iter().enumerate() {
         let op = recipe.steps.get(step).map_or("", Step::op);
-        for change in log.changes.iter() {
+        let after = applied.cells_after(step);
+        for (change, after) in log.changes.iter().zip(&after) {
             changes.push(serde_json::json!({
                 "row": change.row,
                 "column": names.get(change.column).copied().unwrap_or(""),
-                "before": cell_json(change.before),
-                "after": cell_json(change.after),
+                "before": cell_json(&change.before),
+                "after": cell_json(after),
                 "step": step,
                 "op": op,
                 "reason": change.reason,
@@ -697,14 +896,15 @@ pub fn write_report(
     let mut any = false;
     for (step, log) in applied.log.iter().enumerate() {
         let op = recipe.steps.get(step).map_or("", Step::op);
-        for change in log.changes.iter() {
+        let after = applied.cells_after(step);
+        for (change, after) in log.changes.iter().zip(&after) {
             let separator: &[u8] = if any { b",\n    {\n" } else { b"\n    {\n" };
             any = true;
             out.write_all(separator).map_err(io)?;
             out.write_all(b"      \"after\": ").map_err(io)?;
-            serde_json::to_writer(&mut out, &CellOut(change.after))?;
+            serde_json::to_writer(&mut out, &CellOut(after))?;
             out.write_all(b",\n      \"before\": ").map_err(io)?;
-            serde_json::to_writer(&mut out, &CellOut(change.before))?;
+            serde_json::to_writer(&mut out, &CellOut(&change.before))?;
             out.write_all(b",\n      \"column\": ").map_err(io)?;
             serde_json::to_writer(&mut out, names.get(change.column).copied().unwrap_or(""))?;
             out.write_all(b",\n      \"confidence\": ").map_err(io)?;

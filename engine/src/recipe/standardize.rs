@@ -164,43 +164,60 @@ pub(super) fn run(
         };
         (after != *before).then_some((after, reason, confidence))
     };
-    // Changes go straight into the log, their `before` left empty until
-    // the column can be written: then the old cells are moved in (no copy).
+    // Changes go straight into the log, their `before` given once the
+    // column can be written: then the old cells are moved in (no copy)
+    // and the new ones (held here meanwhile) moved out.
     let start = log.changes.len();
+    let mut afters: Vec<Cell> = Vec::new();
+    // Per change of this step, the earlier one with the same text (whose
+    // cell before it shares), or itself.
+    let mut same_as: Vec<u32> = Vec::new();
     // A text cell's result depends only on its text: each distinct text is
-    // worked out once, then its change (the index of its first one in the
-    // log) copied.
+    // worked out once, then its change (the index of its first one among
+    // this step's) copied.
     let mut first_change: FastMap<&str, Option<usize>> = FastMap::default();
     for (row, before) in column.cells.iter().enumerate() {
         if let Cell::Text(text) = before {
             match first_change.get(text.as_str()) {
                 Some(&Some(first)) => {
-                    let first = &log.changes.cells[first];
-                    let (after, reason) = (first.after.clone(), first.reason);
-                    log.changes
-                        .push_with_reason(row, c, Cell::Empty, after, reason);
+                    let reason = log.changes.reason_of(start + first);
+                    same_as.push(first as u32);
+                    afters.push(afters[first].clone());
+                    log.changes.push_pending(row, c, reason);
                     continue;
                 }
                 Some(None) => continue,
                 None => {}
             }
             let change = standardize_cell(before);
-            first_change.insert(text, change.as_ref().map(|_| log.changes.len()));
+            first_change.insert(text, change.as_ref().map(|_| afters.len()));
             if let Some((after, reason, confidence)) = change {
-                log.changes
-                    .push(row, c, Cell::Empty, after, reason, confidence);
+                let reason = log.changes.reason_index(reason, confidence);
+                same_as.push(afters.len() as u32);
+                afters.push(after);
+                log.changes.push_pending(row, c, reason);
             }
         } else if let Some((after, reason, confidence)) = standardize_cell(before) {
-            log.changes
-                .push(row, c, Cell::Empty, after, reason, confidence);
+            let reason = log.changes.reason_index(reason, confidence);
+            same_as.push(afters.len() as u32);
+            afters.push(after);
+            log.changes.push_pending(row, c, reason);
         }
     }
     drop(first_change);
     let format = analysis.excel_format();
     let columns = table.columns_mut();
     let cells = &mut columns[c].cells;
-    for change in &mut log.changes.cells[start..] {
-        change.before = std::mem::replace(&mut cells[change.row], change.after.clone());
+    for (offset, (after, same)) in afters.into_iter().zip(same_as).enumerate() {
+        let index = start + offset;
+        let row = log.changes.row_at(index);
+        let before = std::mem::replace(&mut cells[row], after);
+        if same as usize == offset {
+            log.changes.set_before(index, before);
+        } else {
+            // An equal text (this very text) is already kept.
+            log.changes.share_before(index, start + same as usize);
+        }
     }
     if format.is_some() && columns[c].format != format {
         log.formats_before.push((c, columns[c].format.clone()));

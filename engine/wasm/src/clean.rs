@@ -199,11 +199,17 @@ struct SheetValues {
 struct CellDiff<'a> {
     row: usize,
     column: usize,
-    before: CellOut<'a>,
+    #[serde(serialize_with = "cell_out")]
+    before: Cell,
     after: CellOut<'a>,
     step: usize,
     reason: &'a str,
     confidence: f64,
+}
+
+/// A cell as [`CellOut`] writes it.
+fn cell_out<S: serde::Serializer>(cell: &Cell, serializer: S) -> Result<S::Ok, S::Error> {
+    CellOut(cell).serialize(serializer)
 }
 
 #[derive(Serialize)]
@@ -489,10 +495,14 @@ impl CleanJob {
             Ok(applied) => applied,
             Err(error) => return Err(to_js_error(error)),
         };
+        // The log keeps only the cells before; the diff shows both.
+        let cells_after: Vec<Vec<Cell>> = (0..applied.log.len())
+            .map(|step| applied.cells_after(step))
+            .collect();
         let mut state = self.state.borrow_mut();
         let result = to_js(&CleanResult {
             sheet: state.sheet_values(&applied.table, &[]),
-            diff: diff(&applied),
+            diff: diff(&applied, &cells_after),
             summary: summary(&applied, &recipe, &self.columns, self.rows_before),
         });
         let Applied { table, log } = applied;
@@ -512,18 +522,23 @@ impl Drop for CleanJob {
     }
 }
 
-fn diff(applied: &Applied) -> Vec<CellDiff<'_>> {
+fn diff<'a>(applied: &'a Applied, cells_after: &'a [Vec<Cell>]) -> Vec<CellDiff<'a>> {
     let mut diff = Vec::new();
-    for (step, log) in applied.log.iter().enumerate() {
-        diff.extend(log.changes.iter().map(|change| CellDiff {
-            row: change.row,
-            column: change.column,
-            before: CellOut(change.before),
-            after: CellOut(change.after),
-            step,
-            reason: change.reason,
-            confidence: change.confidence,
-        }));
+    for (step, (log, after)) in applied.log.iter().zip(cells_after).enumerate() {
+        diff.extend(
+            log.changes
+                .iter()
+                .zip(after)
+                .map(|(change, after)| CellDiff {
+                    row: change.row,
+                    column: change.column,
+                    before: change.before,
+                    after: CellOut(after),
+                    step,
+                    reason: change.reason,
+                    confidence: change.confidence,
+                }),
+        );
     }
     diff
 }
