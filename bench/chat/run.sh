@@ -5,6 +5,12 @@
 #
 #   bench/chat/run.sh            (DURATION=10s RATE=1000 CONNECTIONS=64 STREAMS=1000)
 #
+# STORE_SYNC="normal full" (the default): the EMBEDDED_STORE_SYNC settings
+# whose streaming rows are measured, each on a proxy of its own with a fresh
+# DATA_DIR; the first also serves the JSON rows and the open-streams memory.
+# The load average is recorded before and after, and the cost of one fsync
+# on DATA_DIR's disk is measured in the same run (bench/chat/fsync.py).
+#
 # Needs: oha (installed with `cargo install oha --locked` into $OUT/tools when
 # missing), python3 (LiteLLM goes into a venv under $OUT), the release
 # proxy and stand-in (built here). Writes $OUT/results.md, the table that
@@ -19,6 +25,7 @@ RATE=${RATE:-1000}
 LITELLM_RATE=${LITELLM_RATE:-100}
 CONNECTIONS=${CONNECTIONS:-64}
 STREAMS=${STREAMS:-1000}
+read -r -a SYNCS <<< "${STORE_SYNC:-normal full}"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$OUT"
 
@@ -58,10 +65,11 @@ wait_for() { # url
     return 1
 }
 
-start_proxy() { # port, upstream port, data dir; sets STARTED
+start_proxy() { # port, upstream port, data dir, EMBEDDED_STORE_SYNC; sets STARTED
     rm -rf "$3" && mkdir -p "$3"
+    echo "bench: proxy on port $1 with EMBEDDED_STORE_SYNC=$4, DATA_DIR $3"
     env -i PATH="$PATH" HOME="$HOME" \
-        PROXY_ADDR=127.0.0.1:$1 DATA_DIR="$3" ADDIN_DIR="$OUT/no-pane" \
+        PROXY_ADDR=127.0.0.1:$1 DATA_DIR="$3" ADDIN_DIR="$OUT/no-pane" EMBEDDED_STORE_SYNC="$4" \
         GEMINI_API_KEY=$KEY GEMINI_BASE_URL=http://127.0.0.1:$2 GEMINI_MODEL=$MODEL \
         RATE_LIMIT_RPM=100000000 DAILY_TOKEN_BUDGET=100000000000 MAX_STREAMS_PER_USER=100000 \
         RUST_LOG=warn LOG_FORMAT=json \
@@ -70,9 +78,17 @@ start_proxy() { # port, upstream port, data dir; sets STARTED
     PIDS+=("$STARTED")
 }
 
+uptime > "$OUT/load-before.txt"
 "$BIN/gemini-standin" --addr 127.0.0.1:$STANDIN_PORT > "$OUT/standin.log" 2>&1 &
 PIDS+=($!)
-start_proxy $PROXY_PORT $STANDIN_PORT "$OUT/proxy-data"
+# One proxy per setting, on consecutive ports; the first is $PROXY_PORT.
+SYNC_PORTS=()
+for i in "${!SYNCS[@]}"; do
+    port=$((PROXY_PORT + 10 + i))
+    [ "$i" = 0 ] && port=$PROXY_PORT
+    SYNC_PORTS+=("$port")
+    start_proxy "$port" $STANDIN_PORT "$OUT/proxy-data-${SYNCS[$i]}" "${SYNCS[$i]}"
+done
 cat > "$OUT/litellm.yaml" <<EOF
 model_list:
   - model_name: $MODEL
@@ -87,7 +103,7 @@ EOF
     "$VENV/bin/litellm" --config "$OUT/litellm.yaml" --host 127.0.0.1 --port $LITELLM_PORT \
     > "$OUT/litellm.log" 2>&1) &
 PIDS+=($!)
-wait_for http://127.0.0.1:$PROXY_PORT/health
+for port in "${SYNC_PORTS[@]}"; do wait_for "http://127.0.0.1:$port/health"; done
 wait_for http://127.0.0.1:$LITELLM_PORT/health/liveliness
 
 QUESTION='Which customer owes the most, and how much is overdue by more than 30 days?'
@@ -113,13 +129,21 @@ warm() { "$OHA" --no-tui -n 200 -c 8 -m POST -H 'content-type: application/json'
 # The proxy's `new` conversation stores the question before and the answer
 # after the model call, audits the query and runs the window and PII guard.
 warm -H "x-goog-api-key: $KEY" -d "$DIRECT_BODY" "$DIRECT:streamGenerateContent?alt=sse"
-warm -d "$PROXY_BODY" "$PROXY/conversations/new/messages"
+for port in "${SYNC_PORTS[@]}"; do
+    warm -d "$PROXY_BODY" "http://127.0.0.1:$port/api/v1/conversations/new/messages"
+done
 warm -d "$LITELLM_STREAM_BODY" "$LITELLM"
 for mode in rate max; do
     if [ $mode = rate ]; then opts=(-z "$DURATION" -q "$RATE" --latency-correction -c "$CONNECTIONS"); else opts=(-z "$DURATION" -c "$CONNECTIONS"); fi
     measure "stream-direct-$mode" "${opts[@]}" -H "x-goog-api-key: $KEY" -d "$DIRECT_BODY" "$DIRECT:streamGenerateContent?alt=sse"
-    measure "stream-proxy-$mode" "${opts[@]}" -d "$PROXY_BODY" "$PROXY/conversations/new/messages"
+    for i in "${!SYNCS[@]}"; do
+        measure "stream-proxy-${SYNCS[$i]}-$mode" "${opts[@]}" -d "$PROXY_BODY" \
+            "http://127.0.0.1:${SYNC_PORTS[$i]}/api/v1/conversations/new/messages"
+    done
 done
+# What one durable write costs on this disk, in the same minute.
+python3 "$HERE/fsync.py" "$OUT/proxy-data-${SYNCS[0]}/fsync-probe" > "$OUT/fsync.txt"
+cat "$OUT/fsync.txt"
 measure stream-litellm-rate -z "$DURATION" -q "$LITELLM_RATE" --latency-correction -c "$CONNECTIONS" -d "$LITELLM_STREAM_BODY" "$LITELLM"
 measure stream-litellm-max -z "$DURATION" -c "$CONNECTIONS" -d "$LITELLM_STREAM_BODY" "$LITELLM"
 
@@ -140,7 +164,7 @@ measure generate-litellm-max -z "$DURATION" -c "$CONNECTIONS" -d "$LITELLM_BODY"
 # second apart, a fresh proxy in front of it, $STREAMS clients at once.
 "$BIN/gemini-standin" --addr 127.0.0.1:$SLOW_PORT --pieces 20 --pause-ms 1000 > "$OUT/slow-standin.log" 2>&1 &
 PIDS+=($!)
-start_proxy $SLOW_PROXY_PORT $SLOW_PORT "$OUT/slow-proxy-data"
+start_proxy $SLOW_PROXY_PORT $SLOW_PORT "$OUT/slow-proxy-data" "${SYNCS[0]}"
 SLOW_PID=$STARTED
 wait_for http://127.0.0.1:$SLOW_PROXY_PORT/health
 ulimit -n 65536 2>/dev/null || true
@@ -156,6 +180,7 @@ while kill -0 $OHA_PID 2>/dev/null; do
 done
 wait $OHA_PID
 echo "{\"idle_kb\": $idle_kb, \"peak_kb\": $peak_kb, \"streams\": $STREAMS}" > "$OUT/streams-rss.json"
+uptime > "$OUT/load-after.txt"
 
 python3 "$HERE/summarise.py" "$OUT" "$RATE" "$LITELLM_RATE" "$("$VENV/bin/litellm" --version 2>/dev/null | tail -1)" \
-    | tee "$OUT/results.md"
+    "${SYNCS[*]}" | tee "$OUT/results.md"

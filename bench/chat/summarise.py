@@ -2,7 +2,10 @@
 docs/BENCHMARKS.md quotes: latency at a fixed rate, added latency over the
 direct call, maximum throughput, errors, and memory with many open streams.
 
-    python3 bench/chat/summarise.py OUT RATE LITELLM_RATE LITELLM_VERSION
+    python3 bench/chat/summarise.py OUT RATE LITELLM_RATE LITELLM_VERSION "SYNC..."
+
+SYNC...: the EMBEDDED_STORE_SYNC settings measured (stream-proxy-SYNC-*);
+the first is the one compared with LiteLLM.
 """
 
 import json
@@ -37,7 +40,12 @@ def ms(value: float) -> str:
 def main() -> None:
     out = Path(sys.argv[1])
     rate, litellm_rate, litellm_version = sys.argv[2], sys.argv[3], sys.argv[4]
+    syncs = sys.argv[5].split()
     lines = [
+        f"Load average before: {(out / 'load-before.txt').read_text().strip()}",
+        f"Load average after: {(out / 'load-after.txt').read_text().strip()}",
+        f"{(out / 'fsync.txt').read_text().strip()} (DATA_DIR's disk, same run)",
+        "",
         f"LiteLLM: {litellm_version}. Fixed-rate rows: {rate} requests/s for us and the "
         f"direct calls, {litellm_rate} requests/s for LiteLLM. Latency is the whole "
         "answer read, in milliseconds.",
@@ -47,7 +55,10 @@ def main() -> None:
     ]
     rows = [
         ("Streaming: stand-in direct", "stream-direct", None),
-        ("Streaming: through our proxy", "stream-proxy", "stream-direct"),
+        *(
+            (f"Streaming: through our proxy, `{sync}`", f"stream-proxy-{sync}", "stream-direct")
+            for sync in syncs
+        ),
         ("Streaming: through LiteLLM", "stream-litellm", "stream-direct"),
         ("JSON: countTokens direct", "count-direct", None),
         ("JSON: our proxy (tokens/count)", "count-proxy", "count-direct"),
@@ -66,13 +77,14 @@ def main() -> None:
             f"{added[0]} | {added[1]} | {at_max['rps']:.0f} | {ms(at_max['p99'])} | "
             f"{at_rate['failed'] + at_max['failed']} |"
         )
-    ours = load(out, "stream-proxy-max")
     theirs = load(out, "stream-litellm-max")
-    lines += [
-        "",
-        f"Streaming throughput, ours ÷ LiteLLM's: {ours['rps'] / theirs['rps']:.1f}× "
-        f"(p99 {ms(ours['p99'])} ms against {ms(theirs['p99'])} ms).",
-    ]
+    lines.append("")
+    for sync in syncs:
+        ours = load(out, f"stream-proxy-{sync}-max")
+        lines.append(
+            f"Streaming throughput, ours (`{sync}`) ÷ LiteLLM's: {ours['rps'] / theirs['rps']:.1f}× "
+            f"(p99 {ms(ours['p99'])} ms against {ms(theirs['p99'])} ms)."
+        )
     rss = json.loads((out / "streams-rss.json").read_text())
     streams = load(out, "streams-open")
     lines.append(

@@ -9,8 +9,10 @@
 # defaults), STANDIN=gemini-standin binary (default: next to AFTER),
 # BENCH_DIR=/tmp/bench-stream-ab, OHA as in bench/load/run.sh. Each round
 # measures the stand-in directly, then each build on a fresh DATA_DIR (on
-# disk, `synchronous = full`); prints one line per measurement with the load
-# average, and the median of the rounds.
+# disk, EMBEDDED_STORE_SYNC=$BEFORE_SYNC / $AFTER_SYNC, both `normal` unless
+# set: the same binary twice with `full` and `normal` compares the settings);
+# prints one line per measurement with the load average, and the median of
+# the rounds.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${BENCH_DIR:-/tmp/bench-stream-ab}
@@ -21,6 +23,8 @@ CONNECTIONS=${CONNECTIONS:-64}
 : "${BEFORE:?BEFORE=path of the old proxy binary}" "${AFTER:?AFTER=path of the new proxy binary}"
 STANDIN=${STANDIN:-$(dirname "$AFTER")/gemini-standin}
 OHA=${OHA:-$(command -v oha || echo /tmp/bench-chat/tools/bin/oha)}
+BEFORE_SYNC=${BEFORE_SYNC:-normal}
+AFTER_SYNC=${AFTER_SYNC:-normal}
 mkdir -p "$OUT"
 
 KEY=test-gemini-key-0123456789
@@ -55,12 +59,12 @@ for round in $(seq 1 "$ROUNDS"); do
         "http://127.0.0.1:$STANDIN_PORT/v1beta/models/$MODEL:streamGenerateContent?alt=sse" \
         > "$OUT/direct-$round.json"
     for build in before after; do
-        binary=$BEFORE
-        [ $build = after ] && binary=$AFTER
+        binary=$BEFORE sync=$BEFORE_SYNC
+        [ $build = after ] && binary=$AFTER sync=$AFTER_SYNC
         data="$OUT/data-$build"
         rm -rf "$data" && mkdir -p "$data"
         env -i PATH="$PATH" HOME="$HOME" \
-            PROXY_ADDR=127.0.0.1:$PROXY_PORT DATA_DIR="$data" ADDIN_DIR="$OUT/no-pane" \
+            PROXY_ADDR=127.0.0.1:$PROXY_PORT DATA_DIR="$data" ADDIN_DIR="$OUT/no-pane" EMBEDDED_STORE_SYNC="$sync" \
             GEMINI_API_KEY=$KEY GEMINI_BASE_URL=http://127.0.0.1:$STANDIN_PORT GEMINI_MODEL=$MODEL \
             RATE_LIMIT_RPM=100000000 DAILY_TOKEN_BUDGET=100000000000 MAX_STREAMS_PER_USER=100000 \
             RUST_LOG=warn LOG_FORMAT=json \

@@ -60,7 +60,15 @@ impl App {
                  set SUPABASE_URL or SUPABASE_JWT_SECRET for real users"
             );
         }
-        tracing::info!(store = state.store.kind(), "store ready");
+        if config.supabase.is_none() {
+            tracing::info!(
+                store = state.store.kind(),
+                sync = config.embedded_store_sync.as_str(),
+                "store ready"
+            );
+        } else {
+            tracing::info!(store = state.store.kind(), "store ready");
+        }
         // Read the model's token limits now; failing to is not fatal.
         state.chat.warm_up(config.upstream_timeout).await;
         let listener = TcpListener::bind(config.addr)

@@ -195,31 +195,18 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-impl Journal {
-    fn open(dir: PathBuf) -> anyhow::Result<Journal> {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut journal = Journal {
-            dir,
-            generation: 0,
-            append: None,
-        };
-        let (delivered_gen, _) = journal.state()?;
-        let newest = journal
-            .generations()?
-            .into_iter()
-            .max()
-            .unwrap_or(delivered_gen);
-        journal.generation = newest.max(delivered_gen);
-        // Files of delivered generations are left only by a crash mid-rotation.
-        for generation in journal.generations()? {
-            if generation < delivered_gen {
-                let _ = std::fs::remove_file(journal.dir.join(journal_name(generation)));
-            }
-        }
-        Ok(journal)
-    }
+/// The journal's files as the delivery worker reads and records them:
+/// what is pending and the position delivered so far. None of it takes the
+/// appending side's lock, so a request recording an event never waits for
+/// the worker reading the journal or fsync'ing its position. Only the worker
+/// (one flush at a time) records positions and rotates; a line being
+/// appended while it reads is cut short, so it is read on the next pass.
+#[derive(Clone)]
+struct JournalFiles {
+    dir: PathBuf,
+}
 
+impl JournalFiles {
     fn generations(&self) -> anyhow::Result<Vec<u64>> {
         let mut found = Vec::new();
         for entry in std::fs::read_dir(&self.dir)? {
@@ -263,26 +250,6 @@ impl Journal {
         Ok(())
     }
 
-    fn append(&mut self, entry: &Entry) -> anyhow::Result<()> {
-        self.append_lines(&journal_line(entry)?)
-    }
-
-    /// Appends whole lines and makes them durable with one fsync.
-    fn append_lines(&mut self, lines: &[u8]) -> anyhow::Result<()> {
-        if self.append.is_none() {
-            let path = self.dir.join(journal_name(self.generation));
-            let created = !path.exists();
-            self.append = Some(open_private(&path)?);
-            if created {
-                sync_dir(&self.dir)?;
-            }
-        }
-        let file = self.append.as_mut().expect("opened above");
-        file.write_all(lines)?;
-        file.sync_data()?;
-        Ok(())
-    }
-
     /// Entries not yet delivered, in order, each with the position to
     /// record once it is delivered.
     fn pending(&self) -> anyhow::Result<Vec<(u64, u64, Entry)>> {
@@ -318,6 +285,74 @@ impl Journal {
             }
         }
         Ok(out)
+    }
+}
+
+impl Journal {
+    fn files(&self) -> JournalFiles {
+        JournalFiles {
+            dir: self.dir.clone(),
+        }
+    }
+
+    fn generations(&self) -> anyhow::Result<Vec<u64>> {
+        self.files().generations()
+    }
+
+    fn state(&self) -> anyhow::Result<(u64, u64)> {
+        self.files().state()
+    }
+
+    fn set_state(&self, generation: u64, offset: u64) -> anyhow::Result<()> {
+        self.files().set_state(generation, offset)
+    }
+
+    fn pending(&self) -> anyhow::Result<Vec<(u64, u64, Entry)>> {
+        self.files().pending()
+    }
+
+    fn open(dir: PathBuf) -> anyhow::Result<Journal> {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut journal = Journal {
+            dir,
+            generation: 0,
+            append: None,
+        };
+        let (delivered_gen, _) = journal.state()?;
+        let newest = journal
+            .generations()?
+            .into_iter()
+            .max()
+            .unwrap_or(delivered_gen);
+        journal.generation = newest.max(delivered_gen);
+        // Files of delivered generations are left only by a crash mid-rotation.
+        for generation in journal.generations()? {
+            if generation < delivered_gen {
+                let _ = std::fs::remove_file(journal.dir.join(journal_name(generation)));
+            }
+        }
+        Ok(journal)
+    }
+
+    fn append(&mut self, entry: &Entry) -> anyhow::Result<()> {
+        self.append_lines(&journal_line(entry)?)
+    }
+
+    /// Appends whole lines and makes them durable with one fsync.
+    fn append_lines(&mut self, lines: &[u8]) -> anyhow::Result<()> {
+        if self.append.is_none() {
+            let path = self.dir.join(journal_name(self.generation));
+            let created = !path.exists();
+            self.append = Some(open_private(&path)?);
+            if created {
+                sync_dir(&self.dir)?;
+            }
+        }
+        let file = self.append.as_mut().expect("opened above");
+        file.write_all(lines)?;
+        file.sync_data()?;
+        Ok(())
     }
 
     /// Once everything is delivered, starts a new, empty generation.
@@ -405,6 +440,8 @@ const DELIVERY_BATCH: usize = 512;
 pub struct Auditor {
     store: Arc<dyn Store>,
     journal: Arc<Mutex<Journal>>,
+    /// The same journal, read and its position recorded without its lock.
+    files: JournalFiles,
     /// Lines of concurrent callers are appended and fsync'ed together.
     appends: GroupCommit<Journal, Vec<u8>, Result<(), String>>,
     deliver: tokio::sync::Mutex<()>,
@@ -424,6 +461,15 @@ async fn blocking<T: Send + 'static>(
         f(&mut journal)
     })
     .await?
+}
+
+/// `f` on the journal's files, off the runtime and without the journal's lock.
+async fn unlocked<T: Send + 'static>(
+    files: &JournalFiles,
+    f: impl FnOnce(&JournalFiles) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let files = files.clone();
+    tokio::task::spawn_blocking(move || f(&files)).await?
 }
 
 impl Auditor {
@@ -453,9 +499,11 @@ impl Auditor {
                  set SUPABASE_SERVICE_ROLE_KEY to record them in Supabase"
             );
         }
+        let files = journal.files();
         let journal = Arc::new(Mutex::new(journal));
         Ok(Auditor {
             store,
+            files,
             appends: GroupCommit::new(journal.clone(), append_group),
             journal,
             deliver: tokio::sync::Mutex::new(()),
@@ -561,7 +609,7 @@ impl Auditor {
     pub async fn flush(&self) -> bool {
         let _one_at_a_time = self.deliver.lock().await;
         loop {
-            let pending = match blocking(&self.journal, |j| j.pending()).await {
+            let pending = match unlocked(&self.files, |f| f.pending()).await {
                 Ok(p) => p,
                 Err(error) => {
                     tracing::error!(error = %error, "cannot read the audit journal");
@@ -622,7 +670,7 @@ impl Auditor {
 
     /// Records that everything up to `offset` of `generation` is delivered.
     async fn record_delivered(&self, generation: u64, offset: u64) -> bool {
-        match blocking(&self.journal, move |j| j.set_state(generation, offset)).await {
+        match unlocked(&self.files, move |f| f.set_state(generation, offset)).await {
             Ok(()) => true,
             Err(error) => {
                 tracing::error!(error = %error, "cannot record audit delivery");

@@ -16,6 +16,9 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// `DATA_DIR`: the embedded store and local queues live here.
     pub data_dir: PathBuf,
+    /// `EMBEDDED_STORE_SYNC`: how durable a commit of the embedded store is
+    /// when it returns.
+    pub embedded_store_sync: StoreSync,
     /// `ADDIN_DIR`: the built task pane (`addin/dist`).
     pub addin_dir: PathBuf,
     /// `GEMINI_API_KEY`: chat is off without it.
@@ -127,6 +130,39 @@ impl PiiPolicy {
             PiiPolicy::Mask => "mask",
             PiiPolicy::Block => "block",
             PiiPolicy::Allow => "allow",
+        }
+    }
+}
+
+/// `EMBEDDED_STORE_SYNC`: SQLite's `synchronous` setting for the embedded
+/// store (WAL mode). `normal` (default): a commit is in the WAL when it
+/// returns, so it survives the proxy being killed, but the last commits may
+/// be lost if the machine loses power or the OS crashes; the WAL is fsync'ed
+/// at checkpoints. `full`: every commit is fsync'ed before it returns
+/// (concurrent commits still share one fsync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreSync {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl StoreSync {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreSync::Normal => "normal",
+            StoreSync::Full => "full",
+        }
+    }
+
+    fn parse(value: &str) -> Result<StoreSync, ConfigError> {
+        match value.to_ascii_lowercase().as_str() {
+            "normal" => Ok(StoreSync::Normal),
+            "full" => Ok(StoreSync::Full),
+            _ => Err(invalid(
+                "EMBEDDED_STORE_SYNC",
+                format!("\"{value}\" is not normal or full"),
+            )),
         }
     }
 }
@@ -323,6 +359,11 @@ impl Config {
             },
         };
 
+        let embedded_store_sync = get("EMBEDDED_STORE_SYNC")
+            .map(|v| StoreSync::parse(&v))
+            .transpose()?
+            .unwrap_or_default();
+
         let supabase_url = get("SUPABASE_URL")
             .map(|v| parse_url("SUPABASE_URL", &v))
             .transpose()?;
@@ -441,6 +482,7 @@ impl Config {
             addr,
             tls,
             data_dir: get("DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            embedded_store_sync,
             addin_dir: get("ADDIN_DIR")
                 .unwrap_or_else(|| "./addin/dist".into())
                 .into(),
@@ -587,6 +629,27 @@ mod tests {
         assert_eq!(c.stream_write_timeout, Duration::from_secs(30));
         assert!(c.redis_url.is_none());
         assert_eq!(c.pii_policy, PiiPolicy::Block);
+        assert_eq!(c.embedded_store_sync, StoreSync::Normal);
+    }
+
+    #[test]
+    fn embedded_store_sync_is_normal_or_full_and_anything_else_is_named() {
+        for (value, expected) in [
+            ("normal", StoreSync::Normal),
+            ("full", StoreSync::Full),
+            (" FULL ", StoreSync::Full),
+        ] {
+            let c = config(&[("EMBEDDED_STORE_SYNC", value)]).unwrap();
+            assert_eq!(c.embedded_store_sync, expected, "{value:?}");
+        }
+        for value in ["off", "extra", "2", "fsync"] {
+            let error = config(&[("EMBEDDED_STORE_SYNC", value)]).unwrap_err();
+            assert_eq!(error.var, "EMBEDDED_STORE_SYNC");
+            assert_eq!(
+                error.to_string(),
+                format!("invalid EMBEDDED_STORE_SYNC: \"{value}\" is not normal or full")
+            );
+        }
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl AppState {
             .with_context(|| format!("cannot create DATA_DIR {}", config.data_dir.display()))?;
         let store: Arc<dyn Store> = match &config.supabase {
             Some(supabase) => Arc::new(PostgrestStore::new(supabase, config.upstream_timeout)),
-            None => Arc::new(SqliteStore::open(&config.data_dir)?),
+            None => Arc::new(SqliteStore::open_with_sync(
+                &config.data_dir,
+                config.embedded_store_sync,
+            )?),
         };
         Self::with_store(config, store)
     }

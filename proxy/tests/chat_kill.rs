@@ -5,8 +5,10 @@
 //! started, so the question had been committed) is stored exactly once,
 //! every answer whose `done` arrived is stored and audited exactly once,
 //! no question or answer is duplicated, the audit chain verifies, and the
-//! restarted proxy answers. Gemini is the system-tests stand-in, run in
-//! this process (the same file, included).
+//! restarted proxy answers. Run with each `EMBEDDED_STORE_SYNC`: `normal`
+//! does not fsync commits, and a killed process must lose none of them
+//! either. Gemini is the system-tests stand-in, run in this process (the
+//! same file, included).
 
 mod support;
 
@@ -35,11 +37,12 @@ impl Drop for Proxy {
     }
 }
 
-/// Starts the proxy binary (local mode, embedded store) and returns it with
-/// its address.
-fn spawn_proxy(data_dir: &std::path::Path, gemini_url: &str) -> (Proxy, String) {
+/// Starts the proxy binary (local mode, embedded store with `sync` as
+/// `EMBEDDED_STORE_SYNC`) and returns it with its address.
+fn spawn_proxy(data_dir: &std::path::Path, gemini_url: &str, sync: &str) -> (Proxy, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_proxy"))
         .env_clear()
+        .env("EMBEDDED_STORE_SYNC", sync)
         .env("PROXY_ADDR", "127.0.0.1:0")
         .env("DATA_DIR", data_dir)
         .env("ADDIN_DIR", data_dir.join("no-dist"))
@@ -139,6 +142,36 @@ fn stored_messages(db: &rusqlite::Connection) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chats_survive_a_kill_with_every_accepted_message_stored_once() {
+    survive_a_kill("normal").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chats_survive_a_kill_with_every_commit_fsynced() {
+    survive_a_kill("full").await;
+}
+
+#[test]
+fn an_unknown_store_sync_stops_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_proxy"))
+        .env_clear()
+        .env("PROXY_ADDR", "127.0.0.1:0")
+        .env("DATA_DIR", dir.path())
+        .env("EMBEDDED_STORE_SYNC", "sometimes")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "proxy: invalid EMBEDDED_STORE_SYNC: \"sometimes\" is not normal or full\n"
+    );
+    assert!(
+        !dir.path().join("store.sqlite3").exists(),
+        "nothing opened before the configuration is valid"
+    );
+}
+
+async fn survive_a_kill(sync: &str) {
     let gemini = GeminiStandIn::start().await;
     gemini.stop_recording();
     // ~10 pieces, 40 ms apart: each answer streams for ~0.4 s, so the kill
@@ -147,7 +180,7 @@ async fn chats_survive_a_kill_with_every_accepted_message_stored_once() {
     gemini.set_default_stream(Behaviour::Paced(pieces, Duration::from_millis(40)));
     let dir = tempfile::tempdir().unwrap();
 
-    let (mut first, addr) = spawn_proxy(dir.path(), &gemini.url);
+    let (mut first, addr) = spawn_proxy(dir.path(), &gemini.url, sync);
     let stop = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Seen::default()));
     let clients: Vec<_> = (0..CLIENTS)
@@ -172,7 +205,7 @@ async fn chats_survive_a_kill_with_every_accepted_message_stored_once() {
     );
 
     // The same DATA_DIR: the store and the audit journal are picked up.
-    let (_second, addr) = spawn_proxy(dir.path(), &gemini.url);
+    let (_second, addr) = spawn_proxy(dir.path(), &gemini.url, sync);
     let http = reqwest::Client::new();
     // Reading the audit trail delivers the journal first.
     let audit = http
@@ -258,7 +291,7 @@ async fn chats_survive_a_kill_with_every_accepted_message_stored_once() {
     assert!(body.contains("event: done"), "{body}");
 
     println!(
-        "kill test: {} questions accepted (all stored once), {} answers done (all stored and audited once), \
+        "kill test ({sync}): {} questions accepted (all stored once), {} answers done (all stored and audited once), \
          {} questions in flight at the kill, {} stored messages, {} audit rows, chain verified",
         seen.accepted.len(),
         seen.done.len(),

@@ -17,12 +17,12 @@ use uuid::Uuid;
 use super::*;
 use crate::audit::AuditEvent;
 use crate::auth::Caller;
+use crate::config::StoreSync;
 use crate::group_commit::GroupCommit;
 
 const SCHEMA: &str = r#"
 pragma journal_mode = wal;
 pragma foreign_keys = on;
-pragma synchronous = full;
 
 create table if not exists users (
   id text primary key,
@@ -92,6 +92,13 @@ create trigger if not exists audit_logs_no_delete before delete on audit_logs
 begin select raise(abort, 'audit_logs is append-only'); end;
 "#;
 
+/// How often the checkpointer moves the WAL into the database.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+/// WAL pages past which the writing connection checkpoints by itself: only
+/// when the checkpointer cannot keep up (it never catches up with a writer
+/// that never pauses, and the WAL restarts only once fully checkpointed).
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
 /// One write, run inside the group's transaction; its answer is the row
 /// it wrote, where it has one.
 type Write = Box<dyn FnOnce(&Connection) -> StoreResult<Value> + Send>;
@@ -100,10 +107,13 @@ type Write = Box<dyn FnOnce(&Connection) -> StoreResult<Value> + Send>;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// Every write goes through here: concurrent writes share one
-    /// transaction, so one WAL fsync (`synchronous = full`) instead of one
-    /// each. A streamed question makes two (its question before the model
-    /// call, its answer after), so under load this is most of its cost.
+    /// transaction, so one commit (and with `synchronous = full` one WAL
+    /// fsync) instead of one each. A streamed question makes two (its
+    /// question before the model call, its answer after).
     writes: Arc<GroupCommit<Connection, Write, StoreResult<Value>>>,
+    sync: StoreSync,
+    /// `store.sqlite3-wal`, fsync'ed after audit rows in `normal` mode.
+    wal_path: std::path::PathBuf,
 }
 
 /// Commits a group of writes in one transaction. Each write runs in a
@@ -144,6 +154,42 @@ fn commit_writes(conn: &mut Connection, writes: Vec<Write>) -> Vec<StoreResult<V
     }
 }
 
+/// Checkpoints the WAL on a connection and a thread of its own, for as
+/// long as the store is open. Left to the writing connection, a checkpoint
+/// runs inside the commit that crosses the threshold and fsyncs the WAL and
+/// the database while every write queued behind it waits; here it does not
+/// hold the writer up (a passive checkpoint takes no write lock).
+fn spawn_checkpointer(
+    path: &Path,
+    store: std::sync::Weak<Mutex<Connection>>,
+) -> anyhow::Result<()> {
+    let conn = Connection::open(path).with_context(|| {
+        format!(
+            "cannot open the embedded store's checkpointer {}",
+            path.display()
+        )
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Checkpoints fsync the WAL before and the database after in any mode.
+    conn.execute_batch("pragma synchronous = normal; pragma wal_autocheckpoint = 0;")?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(CHECKPOINT_INTERVAL);
+                if store.strong_count() == 0 {
+                    return;
+                }
+                if let Err(error) = conn.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()))
+                {
+                    tracing::warn!(error = %error, "embedded store checkpoint failed");
+                }
+            }
+        })
+        .context("cannot start the embedded store's checkpointer")?;
+    Ok(())
+}
+
 /// The same failure again, for each write of a group that failed as one:
 /// `rusqlite::Error` cannot be cloned, but what the API makes of it can.
 fn copy_of(e: &rusqlite::Error) -> StoreError {
@@ -151,20 +197,68 @@ fn copy_of(e: &rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `store.sqlite3` in `dir`.
+    /// Opens (creating if needed) `store.sqlite3` in `dir`, with the
+    /// default `EMBEDDED_STORE_SYNC`.
     pub fn open(dir: &Path) -> anyhow::Result<SqliteStore> {
+        SqliteStore::open_with_sync(dir, StoreSync::default())
+    }
+
+    /// Opens (creating if needed) `store.sqlite3` in `dir`; `sync` is
+    /// `EMBEDDED_STORE_SYNC`, SQLite's `synchronous` in WAL mode.
+    pub fn open_with_sync(dir: &Path, sync: StoreSync) -> anyhow::Result<SqliteStore> {
         let path = dir.join("store.sqlite3");
         let conn = Connection::open(&path)
             .with_context(|| format!("cannot open the embedded store {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)
             .context("cannot prepare the embedded store")?;
+        conn.execute_batch(&format!(
+            "pragma synchronous = {};
+             pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};",
+            sync.as_str()
+        ))
+        .context("cannot set the embedded store's synchronous mode")?;
         super::audit_chain::prepare(&conn).context("cannot prepare the audit chain")?;
         let conn = Arc::new(Mutex::new(conn));
+        spawn_checkpointer(&path, Arc::downgrade(&conn))?;
         Ok(SqliteStore {
             writes: Arc::new(GroupCommit::new(conn.clone(), commit_writes)),
             conn,
+            sync,
+            wal_path: dir.join("store.sqlite3-wal"),
         })
+    }
+
+    /// SQLite's `synchronous` as the store's connection has it (0 off,
+    /// 1 normal, 2 full, 3 extra).
+    pub async fn synchronous(&self) -> StoreResult<i64> {
+        self.with(|conn| {
+            conn.query_row("pragma synchronous", [], |row| row.get(0))
+                .map_err(sql)
+        })
+        .await
+    }
+
+    /// Makes every write committed so far survive an OS crash, in `normal`
+    /// mode, where commits are not fsync'ed: audit rows once delivered are
+    /// no longer in the journal, so they must be as durable as it is.
+    /// The WAL is fsync'ed through a handle of its own, outside the
+    /// connection's lock, so the chat's writes do not wait for it. Frames
+    /// a checkpoint has moved out of the WAL were fsync'ed by it.
+    async fn make_durable(&self) -> StoreResult<()> {
+        if self.sync == StoreSync::Full {
+            return Ok(());
+        }
+        let wal = self.wal_path.clone();
+        tokio::task::spawn_blocking(move || match std::fs::File::open(&wal) {
+            Ok(file) => file.sync_data(),
+            // No WAL: it was checkpointed into the database and removed.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        })
+        .await
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("store task failed: {e}")))?
+        .map_err(|e| StoreError::Unavailable(format!("cannot fsync the embedded store: {e}")))
     }
 
     /// Runs `f` in the next group commit and returns once it is durable.
@@ -711,7 +805,7 @@ impl Store for SqliteStore {
             Ok(Value::Null)
         })
         .await?;
-        Ok(())
+        self.make_durable().await
     }
 
     async fn log_events(&self, events: &[(Option<Caller>, AuditEvent)]) -> LoggedEvents {
@@ -726,8 +820,12 @@ impl Store for SqliteStore {
                 Ok(Value::Null)
             })
             .await;
+        let together = match together {
+            Ok(_) => self.make_durable().await,
+            Err(e) => Err(e),
+        };
         match together {
-            Ok(_) => LoggedEvents {
+            Ok(()) => LoggedEvents {
                 written: events.len(),
                 failure: None,
             },
@@ -807,6 +905,43 @@ mod tests {
             email: Some(format!("{}@example.com", user_id.simple())),
             claims: json!({ "sub": user_id, "role": "authenticated" }),
             token: None,
+        }
+    }
+
+    /// `EMBEDDED_STORE_SYNC` reaches SQLite: the store's own connection
+    /// reads back the `synchronous` it was opened with (1 normal, 2 full),
+    /// and a store reopened with another setting takes that one.
+    #[tokio::test]
+    async fn the_sync_setting_reaches_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let default = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(default.synchronous().await.unwrap(), 1, "normal by default");
+        drop(default);
+        for (sync, expected) in [(StoreSync::Full, 2), (StoreSync::Normal, 1)] {
+            let store = SqliteStore::open_with_sync(dir.path(), sync).unwrap();
+            assert_eq!(store.synchronous().await.unwrap(), expected, "{sync:?}");
+            let journal_mode: String = store
+                .with(|conn| {
+                    conn.query_row("pragma journal_mode", [], |row| row.get(0))
+                        .map_err(sql)
+                })
+                .await
+                .unwrap();
+            assert_eq!(journal_mode, "wal");
+            // Writes and audit rows (fsync'ed in normal mode) still work.
+            let caller = someone();
+            let id = store
+                .start_conversation(&caller, &NewConversation::default(), &[json!({ "n": 1 })])
+                .await
+                .unwrap();
+            store
+                .append_messages(&caller, id, &[json!({ "n": 2 })], 1)
+                .await
+                .unwrap();
+            let event = AuditEvent::new("ai.query");
+            let logged = store.log_events(&[(Some(caller.clone()), event)]).await;
+            assert_eq!(logged.written, 1);
+            assert!(logged.failure.is_none());
         }
     }
 
