@@ -8,10 +8,11 @@
 //! decides; the minority is read in its own convention when it has an
 //! unambiguous one, and reported as non-conforming otherwise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::parse::number::{CurrencyMeaning, currency_meaning};
 use crate::parse::text::trim;
 use crate::parse::{
     DateOrder, NumberLocale, Placeholder, TemporalKind, TextCase, case_of, is_email, is_phone,
@@ -33,8 +34,13 @@ pub struct ColumnAnalysis {
     /// Set when the column has dates written `a/b/yyyy`.
     pub date_order: Option<DateOrder>,
     pub order_from_evidence: bool,
-    /// The dominant currency symbol or code.
+    /// The dominant currency: its ISO code when a cell writes the code,
+    /// else its most common sign as written (see `column_currency`).
     pub currency: Option<String>,
+    /// Every form the column writes that currency in (`$` and `USD`),
+    /// sorted; a cell in any other currency does not conform.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub currency_forms: Vec<String>,
     /// The dominant unit suffix (`kg`, `oz`).
     pub unit: Option<String>,
     /// Plain numbers of the column are fractions (all within ±1), so a
@@ -98,6 +104,17 @@ impl ColumnAnalysis {
         self.missing_tokens
             .binary_search_by(|token| token.as_str().cmp(&lower))
             .is_ok()
+    }
+
+    /// Whether a cell written in currency `found` (a sign or a code) is in
+    /// the column's currency. Any currency is, in a column without one.
+    pub fn conforms_to_currency(&self, found: &str) -> bool {
+        match &self.currency {
+            None => true,
+            // An analysis from before the forms were recorded.
+            Some(column) if self.currency_forms.is_empty() => column == found,
+            Some(_) => self.currency_forms.iter().any(|form| form == found),
+        }
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -483,6 +500,7 @@ fn decide(column: &Column, ev: &Evidence) -> ColumnAnalysis {
         date_order: None,
         order_from_evidence: false,
         currency: None,
+        currency_forms: Vec::new(),
         unit: None,
         holds_fractions: false,
         percent_points: false,
@@ -574,7 +592,7 @@ fn refine_numeric(column: &Column, ev: &Evidence, analysis: &mut ColumnAnalysis)
     let numbers = ev.native_numbers + ev.text_numbers;
     let currency_cells: usize = ev.currencies.values().sum();
     let unit_cells: usize = ev.units.values().sum();
-    analysis.currency = dominant(&ev.currencies).map(|c| (*c).to_owned());
+    (analysis.currency, analysis.currency_forms) = column_currency(&ev.currencies);
     if unit_cells * 2 >= ev.text_numbers.max(1) {
         analysis.unit = dominant(&ev.units).cloned();
     }
@@ -605,6 +623,64 @@ fn refine_numeric(column: &Column, ev: &Evidence, analysis: &mut ColumnAnalysis)
     } else {
         ColumnType::Decimal
     };
+}
+
+/// The column's currency and the forms it writes it in, from how many
+/// cells write each sign or code.
+///
+/// A sign and a code of one currency (`€` and `EUR`, `US$` and `USD`) are
+/// the same currency. A sign several currencies share (`$`, `¥`, `kr`)
+/// joins the one code among its candidates that the column writes, and
+/// only when there is exactly one: beside `USD` alone, `$` is a US dollar;
+/// beside both `USD` and `CAD` it could be either, so rather than merging
+/// silently it stays a currency of its own, and every currency but the
+/// dominant one is reported as non-conforming. Codes of other currencies
+/// (`EUR` beside `$` and `USD`) do not make `$` ambiguous.
+///
+/// The currency is reported by its ISO code when any cell writes the code,
+/// since the code is unambiguous and the number format written back then
+/// says which dollar it is; otherwise by its dominant sign as written (a
+/// column of `€` and `12 €` stays `€`).
+fn column_currency(counts: &BTreeMap<&'static str, usize>) -> (Option<String>, Vec<String>) {
+    let codes: BTreeSet<&'static str> = counts
+        .keys()
+        .filter_map(|&form| match currency_meaning(form) {
+            CurrencyMeaning::Code(code) => Some(code),
+            CurrencyMeaning::AnyOf(_) => None,
+        })
+        .collect();
+    // A shared sign that no single written code settles stays a currency
+    // of its own (`kr` and `kr.` one and the same).
+    let denoted = |form: &'static str| -> CurrencyMeaning {
+        let meaning = currency_meaning(form);
+        if let CurrencyMeaning::AnyOf(candidates) = meaning {
+            let mut written = candidates.iter().filter(|code| codes.contains(*code));
+            if let (Some(&only), None) = (written.next(), written.next()) {
+                return CurrencyMeaning::Code(only);
+            }
+        }
+        meaning
+    };
+    let mut by_currency: BTreeMap<CurrencyMeaning, usize> = BTreeMap::new();
+    for (&form, &n) in counts {
+        *by_currency.entry(denoted(form)).or_default() += n;
+    }
+    let Some(&currency) = dominant(&by_currency) else {
+        return (None, Vec::new());
+    };
+    let forms: BTreeMap<&'static str, usize> = counts
+        .iter()
+        .filter(|&(&form, _)| denoted(form) == currency)
+        .map(|(&form, &n)| (form, n))
+        .collect();
+    let reported = match currency {
+        CurrencyMeaning::Code(code) if forms.contains_key(code) => code,
+        _ => dominant(&forms).copied().unwrap_or_default(),
+    };
+    (
+        Some(reported.to_owned()),
+        forms.into_keys().map(str::to_owned).collect(),
+    )
 }
 
 fn dominant<K: Ord>(counts: &BTreeMap<K, usize>) -> Option<&K> {
@@ -781,8 +857,8 @@ fn read_numeric(cell: &Cell, a: &ColumnAnalysis) -> Reading {
     if token.leading_zero {
         return Reading::NonConforming;
     }
-    if let (Some(found), Some(column)) = (token.currency, a.currency.as_deref())
-        && found != column
+    if let Some(found) = token.currency
+        && !a.conforms_to_currency(found)
     {
         // Converting between currencies needs a rate; leave it to a person.
         return Reading::NonConforming;
@@ -1035,6 +1111,111 @@ mod tests {
         );
         assert_eq!(read(&a, "7oz"), Some(Cell::Number(7.0)));
         assert_eq!(read(&a, "7 kg"), None);
+    }
+
+    fn nonconforming(a: &ColumnAnalysis, text: &str) -> bool {
+        read_cell(&Cell::Text(text.into()), a) == Reading::NonConforming
+    }
+
+    #[test]
+    fn a_sign_and_the_code_of_one_dollar_are_one_currency() {
+        let texts = ["USD 11,282.48", "$1,200.00", "(1,234.56)", "USD 5.00"];
+        let a = analyze_named("Amount USD", &texts);
+        assert_eq!(a.kind, ColumnType::Currency);
+        // The code is reported: unlike `$`, it says which dollar.
+        assert_eq!(a.currency.as_deref(), Some("USD"));
+        assert_eq!(a.currency_forms, ["$", "USD"]);
+        assert_eq!(a.excel_format().as_deref(), Some("#,##0.00 \"USD\""));
+        let values: Vec<Option<Cell>> = texts.iter().map(|t| read(&a, t)).collect();
+        let numbers = [11282.48, 1200.0, -1234.56, 5.0].map(|v| Some(Cell::Number(v)));
+        assert_eq!(values, numbers);
+
+        // The same with `$` dominant: the minority written `USD` conforms.
+        let a = analyze(&["$1,234.56", "18,543.18", "$12.00", "USD 11,282.48"]);
+        assert_eq!(a.currency.as_deref(), Some("USD"));
+        assert_eq!(read(&a, "USD 11,282.48"), Some(Cell::Number(11282.48)));
+        assert_eq!(read(&a, "$1,234.56"), Some(Cell::Number(1234.56)));
+        // A dollar the column does not write is still another currency.
+        assert!(nonconforming(&a, "CAD 5.00"));
+        assert!(nonconforming(&a, "€5.00"));
+
+        // Without a code the sign is reported as written, as before.
+        let a = analyze(&["$1,234.56", "$12", "(1,000.00)"]);
+        assert_eq!(a.currency.as_deref(), Some("$"));
+        assert!(nonconforming(&a, "USD 5"));
+    }
+
+    #[test]
+    fn a_sign_and_the_code_of_the_euro_are_one_currency_on_either_side() {
+        let texts = ["12,50 €", "EUR 12,50", "12,50 EUR", "€ 1.234,50", "7,00"];
+        let a = analyze(&texts);
+        assert_eq!(a.kind, ColumnType::Currency);
+        assert_eq!(a.number_locale, Some(NumberLocale::PointComma));
+        assert_eq!(a.currency.as_deref(), Some("EUR"));
+        assert_eq!(a.currency_forms, ["EUR", "€"]);
+        let values: Vec<Option<Cell>> = texts.iter().map(|t| read(&a, t)).collect();
+        let numbers = [12.5, 12.5, 12.5, 1234.5, 7.0].map(|v| Some(Cell::Number(v)));
+        assert_eq!(values, numbers);
+        assert!(nonconforming(&a, "£12,50"));
+        assert!(nonconforming(&a, "12,50 GBP"));
+
+        // Unambiguous signs and their codes, one pair at a time.
+        for (sign, code) in [
+            ("£", "GBP"),
+            ("₹", "INR"),
+            ("₩", "KRW"),
+            ("₽", "RUB"),
+            ("₺", "TRY"),
+            ("₪", "ILS"),
+            ("Fr.", "CHF"),
+            ("US$", "USD"),
+        ] {
+            let (signed, coded) = (format!("{sign} 12.50"), format!("12.50 {code}"));
+            let a = analyze(&[signed.as_str(), signed.as_str(), coded.as_str()]);
+            assert_eq!(a.currency.as_deref(), Some(code), "{sign}");
+            assert_eq!(read(&a, &signed), Some(Cell::Number(12.5)), "{sign}");
+            assert_eq!(read(&a, &coded), Some(Cell::Number(12.5)), "{sign}");
+        }
+    }
+
+    #[test]
+    fn a_shared_sign_beside_two_of_its_codes_is_not_merged() {
+        let a = analyze(&[
+            "USD 10.00",
+            "USD 20.00",
+            "USD 5.00",
+            "CAD 7.00",
+            "$3.00",
+            "$4.00",
+        ]);
+        assert_eq!(a.currency.as_deref(), Some("USD"));
+        assert_eq!(a.currency_forms, ["USD"]);
+        assert_eq!(read(&a, "USD 10.00"), Some(Cell::Number(10.0)));
+        // `$` could be either dollar: it stays as written, like `CAD`.
+        assert!(nonconforming(&a, "CAD 7.00"));
+        assert!(nonconforming(&a, "$3.00"));
+
+        // When the unresolved sign dominates, it is the column's currency
+        // and both codes are the minority.
+        let a = analyze(&["$1", "$2", "$3", "$4", "USD 5", "CAD 6"]);
+        assert_eq!(a.currency.as_deref(), Some("$"));
+        assert!(nonconforming(&a, "USD 5"));
+        assert!(nonconforming(&a, "CAD 6"));
+
+        // `¥` is the yen or the yuan: settled by one code, not by two.
+        let a = analyze(&["¥1,200", "¥300", "JPY 500"]);
+        assert_eq!(a.currency.as_deref(), Some("JPY"));
+        assert_eq!(read(&a, "¥300"), Some(Cell::Number(300.0)));
+        let a = analyze(&["¥1,200", "¥300", "¥7", "JPY 500", "CNY 20"]);
+        assert_eq!(a.currency.as_deref(), Some("¥"));
+        assert!(nonconforming(&a, "JPY 500"));
+        assert!(nonconforming(&a, "CNY 20"));
+
+        // A code of another currency does not make `$` ambiguous.
+        let a = analyze(&["$1", "$2", "USD 3", "EUR 4"]);
+        assert_eq!(a.currency.as_deref(), Some("USD"));
+        assert!(!nonconforming(&a, "$1"));
+        assert!(nonconforming(&a, "EUR 4"));
     }
 
     #[test]

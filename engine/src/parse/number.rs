@@ -123,10 +123,11 @@ impl NumberToken {
     }
 }
 
-/// Currency signs, longest first so that `US$` wins over `$`.
-const CURRENCY_SYMBOLS: [&str; 22] = [
+/// Currency signs, longest first so that `US$` wins over `$`. Each one
+/// must be given its meaning in `currency_meaning`.
+const CURRENCY_SYMBOLS: [&str; 26] = [
     "US$", "CA$", "AU$", "NZ$", "HK$", "R$", "C$", "A$", "S$", "CHF", "Fr.", "kr.", "kr", "zł",
-    "Kč", "$", "€", "£", "¥", "₹", "₽", "₩",
+    "Kč", "$", "€", "£", "¥", "₹", "₽", "₩", "₺", "₪", "₱", "฿",
 ];
 
 const CURRENCY_CODES: [&str; 36] = [
@@ -134,6 +135,57 @@ const CURRENCY_CODES: [&str; 36] = [
     "INR", "ISK", "JPY", "KRW", "MXN", "MYR", "NOK", "NZD", "PHP", "PLN", "RON", "RUB", "SAR",
     "SEK", "SGD", "THB", "TRY", "TWD", "USD", "ZAR", "AED", "BGN", "CLP",
 ];
+
+/// What a currency sign or code, as `parse_number` reports it, denotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CurrencyMeaning {
+    /// One currency, by its ISO 4217 code.
+    Code(&'static str),
+    /// A sign several currencies write (`$`, `¥`, `kr`): the codes it may
+    /// stand for. Only the column can tell which (see `crate::infer`).
+    AnyOf(&'static [&'static str]),
+}
+
+/// The currencies written `$`: dollars, and the pesos that share the sign.
+const DOLLAR_SIGN_CODES: &[&str] = &[
+    "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "CLP",
+];
+const YEN_SIGN_CODES: &[&str] = &["JPY", "CNY"];
+const KRONE_SIGN_CODES: &[&str] = &["DKK", "NOK", "SEK", "ISK"];
+
+/// The currency `found` (one of `parse_number`'s signs or codes) denotes.
+/// A match on a few short strings: cheap enough to run for every cell.
+pub fn currency_meaning(found: &'static str) -> CurrencyMeaning {
+    use CurrencyMeaning::{AnyOf, Code};
+    match found {
+        "$" => AnyOf(DOLLAR_SIGN_CODES),
+        "¥" => AnyOf(YEN_SIGN_CODES),
+        "kr" | "kr." => AnyOf(KRONE_SIGN_CODES),
+        "US$" => Code("USD"),
+        "CA$" | "C$" => Code("CAD"),
+        "AU$" | "A$" => Code("AUD"),
+        "NZ$" => Code("NZD"),
+        "HK$" => Code("HKD"),
+        "S$" => Code("SGD"),
+        "R$" => Code("BRL"),
+        // The only franc still written `Fr.` in spreadsheets is the Swiss one.
+        "Fr." => Code("CHF"),
+        "zł" => Code("PLN"),
+        "Kč" => Code("CZK"),
+        "€" => Code("EUR"),
+        "£" => Code("GBP"),
+        "₹" => Code("INR"),
+        "₽" => Code("RUB"),
+        "₩" => Code("KRW"),
+        "₺" => Code("TRY"),
+        "₪" => Code("ILS"),
+        "₱" => Code("PHP"),
+        "฿" => Code("THB"),
+        // Every other currency `parse_number` finds is an ISO code (`CHF`
+        // included), which denotes itself.
+        code => Code(code),
+    }
+}
 
 const CURRENCY_COUNT: usize = CURRENCY_SYMBOLS.len() + CURRENCY_CODES.len();
 
@@ -779,6 +831,35 @@ mod tests {
         assert_eq!(t.unit.as_deref(), Some("kg"));
         assert_eq!(value("1.5e3", CommaPoint), Some(1500.0));
         assert_eq!(value("-0", CommaPoint), Some(0.0));
+    }
+
+    #[test]
+    fn every_currency_sign_has_a_meaning() {
+        for sign in CURRENCY_SYMBOLS.iter().chain(CURRENCY_CODES.iter()) {
+            let codes = match currency_meaning(sign) {
+                CurrencyMeaning::Code(code) => {
+                    // Only an ISO code may denote itself: a sign falling
+                    // through to the default arm was forgotten.
+                    if code == *sign {
+                        assert!(CURRENCY_CODES.contains(sign), "{sign} has no meaning");
+                    }
+                    vec![code]
+                }
+                CurrencyMeaning::AnyOf(codes) => {
+                    assert!(codes.len() >= 2, "{sign}");
+                    codes.to_vec()
+                }
+            };
+            for code in codes {
+                assert!(CURRENCY_CODES.contains(&code), "{sign} → {code}");
+            }
+        }
+        assert_eq!(currency_meaning("€"), CurrencyMeaning::Code("EUR"));
+        assert_eq!(currency_meaning("EUR"), CurrencyMeaning::Code("EUR"));
+        assert!(matches!(currency_meaning("$"), CurrencyMeaning::AnyOf(c) if c.contains(&"USD")));
+        let t = parse_number("₺1.234,50").unwrap();
+        assert_eq!((t.currency, t.value(PointComma)), (Some("₺"), Some(1234.5)));
+        assert_eq!(parse_number("12 ₪").unwrap().currency, Some("₪"));
     }
 
     #[test]
