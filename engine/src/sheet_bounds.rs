@@ -113,14 +113,9 @@ pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), Engi
         .and_then(|mut s| s.read_to_end(&mut biff))
         .map_err(|e| EngineError::Unreadable(format!("broken compound file: {e}")))?;
 
-    // Only a stream that starts as a BIFF5/BIFF8 workbook is walked; calamine
-    // refuses anything else itself.
-    let starts_as_biff = biff.len() >= 8
-        && biff[0..2] == [0x09, 0x08]
-        && matches!(u16::from_le_bytes([biff[4], biff[5]]), 0x0500 | 0x0600);
-    if !starts_as_biff {
-        return Ok(());
-    }
+    // Every stream is walked: calamine reads one that does not start with a
+    // BOF record too (cargo fuzz: a first record typed 0x0800 let a 15 KB
+    // file past this check into a 1.7 GB grid).
     let mut total = 0usize;
     let mut sheet = Bounds::default();
     let mut at = 0usize;
@@ -135,8 +130,9 @@ pub(crate) fn check_xls_grids(bytes: &[u8], max_cells: usize) -> Result<(), Engi
         };
         match kind {
             // FILEPASS: what follows is encrypted, and calamine reports the
-            // workbook as password-protected instead of reading it.
-            0x002F => return Ok(()),
+            // workbook as password-protected instead of reading it — unless
+            // its first field is 0, which calamine reads past.
+            0x002F if u16_at(0) != Some(0) => return Ok(()),
             // BOF and EOF: a sheet's records begin and end.
             0x0809 | 0x0409 | 0x0209 | 0x0009 | 0x000A => {
                 total = total.saturating_add(sheet.cells());
@@ -267,5 +263,19 @@ mod tests {
             })
         ));
         assert!(check_xls_grids(&bytes, 20_000_000).is_ok());
+    }
+
+    #[test]
+    fn an_xls_stream_not_starting_with_bof_is_still_walked() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/read_spreadsheet/oom-xls-stream-without-bof.xls"
+        );
+        let bytes = std::fs::read(path).expect("the kept fuzzing input");
+        let refused = check_xls_grids(&bytes, 200_000);
+        assert!(
+            matches!(refused, Err(EngineError::TooManyCells { cells, .. }) if cells > 200_000),
+            "{refused:?}"
+        );
     }
 }
