@@ -147,20 +147,41 @@ pub fn profile_with<'a>(column: &'a Column, analysis: &ColumnAnalysis) -> Column
     let mut errors = 0;
     let mut examples: Vec<String> = Vec::new();
     // Distinct values (`display_key`, borrowed from the cell for text, the
-    // common case) with their counts, and where each is in that list.
+    // common case) with their counts. Not reserved from the column's
+    // length: measured, that raised the peak (by ~10 MB on 100k rows).
     let mut counted: Vec<(Cow<str>, usize)> = Vec::new();
-    let mut slots: FastMap<Cow<str>, usize> = FastMap::default();
-    let mut slot_of = |key: Cow<'a, str>, counted: &mut Vec<(Cow<'a, str>, usize)>| {
-        let next = counted.len();
-        let slot = *slots.entry(key.clone()).or_insert(next);
-        if slot == next {
-            counted.push((key, 0));
-        }
-        slot
-    };
     // A text cell's reading depends only on its text: each distinct text
     // is read once, and remembered with its slot among the values.
     let mut texts: FastMap<&str, (Outcome, usize)> = FastMap::default();
+    // Slots of the values whose key is not the text of a cell already in
+    // `texts` (trimmed texts, non-text cells). Most texts are their own
+    // trimmed key, so a key's slot is looked for in `texts` first and this
+    // map stays small instead of repeating `texts`.
+    let mut slots: FastMap<Cow<str>, usize> = FastMap::default();
+    let slot_of = |key: Cow<'a, str>,
+                   key_is_the_text: bool,
+                   texts: &FastMap<&str, (Outcome, usize)>,
+                   slots: &mut FastMap<Cow<'a, str>, usize>,
+                   counted: &mut Vec<(Cow<'a, str>, usize)>| {
+        if !key_is_the_text {
+            // The cell whose text is exactly this key has the same slot,
+            // unless that text reads as missing and so has none.
+            if let Some(&(outcome, slot)) = texts.get(key.as_ref())
+                && outcome != Outcome::Missing
+            {
+                return slot;
+            }
+        }
+        if let Some(&slot) = slots.get(key.as_ref()) {
+            return slot;
+        }
+        let next = counted.len();
+        if !key_is_the_text {
+            slots.insert(key.clone(), next);
+        }
+        counted.push((key, 0));
+        next
+    };
     let (mut min, mut max, mut sum, mut numbers) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
     let numeric_column = analysis.is_numeric();
 
@@ -169,23 +190,37 @@ pub fn profile_with<'a>(column: &'a Column, analysis: &ColumnAnalysis) -> Column
             errors += 1;
         }
         let (outcome, slot) = match cell {
-            Cell::Text(text) => *texts.entry(text.as_str()).or_insert_with(|| {
-                let outcome = Outcome::of(cell, analysis, numeric_column);
-                let slot = if outcome == Outcome::Missing {
-                    usize::MAX
+            Cell::Text(text) => {
+                if let Some(&known) = texts.get(text.as_str()) {
+                    known
                 } else {
-                    slot_of(Cow::Borrowed(trim(text)), &mut counted)
-                };
-                (outcome, slot)
-            }),
+                    let outcome = Outcome::of(cell, analysis, numeric_column);
+                    let slot = if outcome == Outcome::Missing {
+                        usize::MAX
+                    } else {
+                        let key = trim(text);
+                        let key_is_the_text = key.len() == text.len();
+                        slot_of(
+                            Cow::Borrowed(key),
+                            key_is_the_text,
+                            &texts,
+                            &mut slots,
+                            &mut counted,
+                        )
+                    };
+                    texts.insert(text.as_str(), (outcome, slot));
+                    (outcome, slot)
+                }
+            }
             other => {
                 let outcome = Outcome::of(other, analysis, numeric_column);
                 if outcome == Outcome::Missing {
                     (outcome, usize::MAX)
                 } else {
+                    let key = Cow::Owned(other.display_key());
                     (
                         outcome,
-                        slot_of(Cow::Owned(other.display_key()), &mut counted),
+                        slot_of(key, false, &texts, &mut slots, &mut counted),
                     )
                 }
             }
@@ -319,6 +354,23 @@ mod tests {
             (p.inferred_type, p.missing, p.count),
             (ColumnType::Empty, 2, 0)
         );
+    }
+
+    #[test]
+    fn texts_that_trim_to_one_value_count_as_one_whichever_comes_first() {
+        for cells in [
+            texts(&[" EU", "EU", "EU ", "US", "US"]),
+            texts(&["EU", " EU", "EU ", "US", " US"]),
+        ] {
+            let p = profile_column(&column(cells));
+            assert_eq!(p.distinct, 2);
+            let top: Vec<_> = p
+                .top_values
+                .iter()
+                .map(|v| (v.value.as_str(), v.count))
+                .collect();
+            assert_eq!(top, [("EU", 3), ("US", 2)]);
+        }
     }
 
     #[test]
