@@ -79,17 +79,24 @@ export function MyDataSection({ exportData, deleteData, download }: MyDataSectio
         <Button disabled={busy} onClick={runExport}>
           {outcome.kind === 'busy' && outcome.what === 'export' ? 'Exporting…' : 'Export my data'}
         </Button>
+        {/* A plain button that always opens rather than a DialogTrigger,
+            which asks for the opposite of the dialog's open state: once in
+            CI a click right after a cancel never opened the dialog. */}
+        <Button
+          disabled={busy}
+          appearance="secondary"
+          onClick={() => {
+            setConfirming(true);
+          }}
+        >
+          {outcome.kind === 'busy' && outcome.what === 'delete' ? 'Deleting…' : 'Delete my data'}
+        </Button>
         <Dialog
           open={confirming}
           onOpenChange={(_event, data) => {
             setConfirming(data.open);
           }}
         >
-          <DialogTrigger disableButtonEnhancement>
-            <Button disabled={busy} appearance="secondary">
-              {outcome.kind === 'busy' && outcome.what === 'delete' ? 'Deleting…' : 'Delete my data'}
-            </Button>
-          </DialogTrigger>
           <DialogSurface>
             <DialogBody>
               <DialogTitle>Delete your data?</DialogTitle>
