@@ -16,8 +16,8 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// `DATA_DIR`: the embedded store and local queues live here.
     pub data_dir: PathBuf,
-    /// `EMBEDDED_STORE_SYNC`: how durable a commit of the embedded store is
-    /// when it returns.
+    /// `EMBEDDED_STORE_SYNC`: how durable a commit of the embedded store and
+    /// an audit journal line are when they return.
     pub embedded_store_sync: StoreSync,
     /// `ADDIN_DIR`: the built task pane (`addin/dist`).
     pub addin_dir: PathBuf,
@@ -134,12 +134,14 @@ impl PiiPolicy {
     }
 }
 
-/// `EMBEDDED_STORE_SYNC`: SQLite's `synchronous` setting for the embedded
-/// store (WAL mode). `normal` (default): a commit is in the WAL when it
-/// returns, so it survives the proxy being killed, but the last commits may
-/// be lost if the machine loses power or the OS crashes; the WAL is fsync'ed
-/// at checkpoints. `full`: every commit is fsync'ed before it returns
-/// (concurrent commits still share one fsync).
+/// `EMBEDDED_STORE_SYNC`: how durable a local write is when it returns —
+/// SQLite's `synchronous` for the embedded store (WAL mode) and the audit
+/// journal's appends. `normal` (default): a commit is in the WAL, a journal
+/// line in its file, when it returns, so it survives the proxy being
+/// killed, but the last ones may be lost if the machine loses power or the
+/// OS crashes; the WAL is fsync'ed at checkpoints, the journal before its
+/// lines are delivered. `full`: every commit and journal append is
+/// fsync'ed before it returns (concurrent ones still share one fsync).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StoreSync {
     #[default]

@@ -70,10 +70,11 @@ impl AppState {
         metrics: Metrics,
     ) -> anyhow::Result<AppState> {
         let auth = Arc::new(Authenticator::from_config(&config)?);
-        let audit = Arc::new(Auditor::open(
+        let audit = Arc::new(Auditor::open_with_sync(
             &config.data_dir,
             store.clone(),
             metrics.clone(),
+            config.embedded_store_sync,
         )?);
         audit.spawn_worker();
         Ok(AppState {
