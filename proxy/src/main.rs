@@ -4,9 +4,6 @@ use proxy::app::{App, shutdown_signal};
 use proxy::config::Config;
 use proxy::telemetry;
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = match Config::from_env() {
