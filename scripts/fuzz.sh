@@ -171,13 +171,18 @@ plateau() {
 cmin() {
   local target="$1"
   step "minimising fuzz/corpus/$target ($(ls "fuzz/corpus/$target" | wc -l) files)"
-  # What `cargo fuzz cmin` does (libFuzzer's -merge=1 into an empty folder),
-  # on the binary itself so that FUZZ_NO_BUILD=1 can skip the rebuild.
+  # Like `cargo fuzz cmin` (libFuzzer merging into an empty folder), on the
+  # binary itself so that FUZZ_NO_BUILD=1 can skip the rebuild, but with
+  # -set_cover_merge=1 instead of -merge=1: a set cover of the features,
+  # not a greedy pass from the smallest file. On read_spreadsheet's corpus
+  # after round 4 it kept 1,720 files (8.6 MB) where -merge=1 kept 3,229
+  # (12.0 MB), loading back to the same coverage (cov 8,517 / ft 31,015
+  # against 8,513 / 31,012).
   [ "${FUZZ_NO_BUILD:-0}" = 1 ] || build "$target"
   local merged="fuzz/target/cmin/$target"
   rm -rf "$merged"
   mkdir -p "$merged" "fuzz/logs"
-  "fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release/$target" -merge=1 \
+  "fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release/$target" -set_cover_merge=1 \
     -max_len="$(max_len "$target")" -rss_limit_mb=2048 -timeout=10 \
     "$merged" "fuzz/corpus/$target" >"fuzz/logs/$target-cmin.log" 2>&1 \
     || die "merge failed: fuzz/logs/$target-cmin.log"

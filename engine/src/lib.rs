@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod context;
 pub mod duplicates;
+mod encryption;
 pub mod error;
 pub mod infer;
 pub mod mask;

@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Ods, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook_from_rs};
 use serde::Serialize;
 
+use crate::encryption::refuse_encrypted_compound_file;
 use crate::error::EngineError;
 use crate::sheet_bounds::{check_xls_grids, read_sheet_range};
 use crate::table::{Cell, Table, TableBuilder};
@@ -118,15 +119,12 @@ fn check_compound_file(bytes: &[u8]) -> Result<(), EngineError> {
 }
 
 fn read_with_calamine(bytes: &[u8], options: &ReadOptions) -> Result<SheetData, EngineError> {
-    if sniff(bytes) == Container::Ole && is_encrypted_ooxml(bytes) {
-        return Err(EngineError::Encrypted);
-    }
     if sniff(bytes) == Container::Ole {
+        refuse_encrypted_compound_file(bytes)?;
         check_compound_file(bytes)?;
         check_xls_grids(bytes, options.max_cells)?;
     }
-    let mut workbook =
-        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(describe_calamine_error)?;
+    let mut workbook = open_workbook_any_format(bytes)?;
     let sheet_names = workbook.sheet_names();
     if sheet_names.is_empty() {
         return Err(EngineError::NoSheets);
@@ -195,6 +193,47 @@ fn calamine_cell(data: &Data) -> Cell {
     }
 }
 
+/// What calamine's `open_workbook_auto_from_rs` does — xls, xlsx, xlsb, ods
+/// in turn, the first that opens wins — but a password error from any of
+/// them is kept: the auto reader drops every error, so an encrypted `.ods`
+/// was "Cannot detect file format".
+fn open_workbook_any_format(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, EngineError> {
+    let data = || Cursor::new(bytes);
+    let errors = [
+        match open_workbook_from_rs::<Xls<_>, _>(data()) {
+            Ok(workbook) => return Ok(Sheets::Xls(workbook)),
+            Err(e) => calamine::Error::Xls(e),
+        },
+        match open_workbook_from_rs::<Xlsx<_>, _>(data()) {
+            Ok(workbook) => return Ok(Sheets::Xlsx(workbook)),
+            Err(e) => calamine::Error::Xlsx(e),
+        },
+        match open_workbook_from_rs::<Xlsb<_>, _>(data()) {
+            Ok(workbook) => return Ok(Sheets::Xlsb(workbook)),
+            Err(e) => calamine::Error::Xlsb(e),
+        },
+        match open_workbook_from_rs::<Ods<_>, _>(data()) {
+            Ok(workbook) => return Ok(Sheets::Ods(workbook)),
+            Err(e) => calamine::Error::Ods(e),
+        },
+    ];
+    if errors.into_iter().any(|e| is_password_error(&e)) {
+        return Err(EngineError::Encrypted);
+    }
+    Err(EngineError::Unreadable("Cannot detect file format".into()))
+}
+
+fn is_password_error(error: &calamine::Error) -> bool {
+    use calamine::{Error, OdsError, XlsError, XlsbError, XlsxError};
+    matches!(
+        error,
+        Error::Xls(XlsError::Password)
+            | Error::Xlsx(XlsxError::Password)
+            | Error::Xlsb(XlsbError::Password)
+            | Error::Ods(OdsError::Password)
+    )
+}
+
 fn describe_calamine_error(error: calamine::Error) -> EngineError {
     let message = error.to_string();
     if message.to_ascii_lowercase().contains("password") || message.contains("encrypt") {
@@ -202,17 +241,6 @@ fn describe_calamine_error(error: calamine::Error) -> EngineError {
     } else {
         EngineError::Unreadable(message)
     }
-}
-
-/// Excel stores a password-protected xlsx as an OLE file with these streams.
-fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
-    let utf16 = |s: &str| {
-        s.encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect::<Vec<u8>>()
-    };
-    let needle = utf16("EncryptionInfo");
-    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 fn read_delimited(
