@@ -500,53 +500,71 @@ impl KeyColumn {
         }
     }
 
-    #[inline]
+    /// Called for every candidate pair, column by column, until the pair
+    /// is dropped: inlined, with one branch on the kind (none to read in a
+    /// column of one kind).
+    #[inline(always)]
     fn quick(&self, a: u32, b: u32) -> Quick {
-        if a == MISSING && b == MISSING {
-            return Quick::Skip;
+        if a == b {
+            if a == MISSING {
+                return Quick::Skip;
+            }
+            // Same value: 1 for every kind but a NaN number.
+            return match self.values.get(a) {
+                Norm::Number(x) | Norm::Date(x) if x.is_nan() => Quick::Known(0.0),
+                _ => Quick::Known(1.0),
+            };
         }
         if a == MISSING || b == MISSING {
             return Quick::Known(0.5);
         }
-        if a != b && self.code && self.values.is_text(a) && self.values.is_text(b) {
-            // Different codes (INV-001, INV-002): different rows.
-            return Quick::Known(0.0);
-        }
-        if a == b {
-            // Same value: 1 for every kind but a NaN number.
-            return match self.values.get(a) {
-                Norm::Number(x) if x.is_nan() => Quick::Known(0.0),
-                Norm::Date(x) if x.is_nan() => Quick::Known(0.0),
-                _ => Quick::Known(1.0),
-            };
-        }
-        let (x, y) = (self.values.get(a), self.values.get(b));
-        Quick::Known(match (x, y) {
-            (Norm::Number(x), Norm::Number(y)) => number_similarity(x, y),
-            (Norm::Date(x), Norm::Date(y)) => date_similarity(x, y),
-            (Norm::Bool(x), Norm::Bool(y)) => f64::from(u8::from(x == y)),
-            (Norm::Text(..), Norm::Text(..)) => {
-                // Different ids are different texts.
-                if self.code || self.digits[a as usize] != self.digits[b as usize] {
-                    // INV-001 and INV-002 are different invoices, however alike.
-                    0.0
-                } else if self.fingerprint[a as usize] == self.fingerprint[b as usize] {
-                    0.95
-                } else {
-                    // The edit distance is at least the difference in
-                    // length, and the score at most that similarity + 0.1.
-                    let (la, lb) = (self.chars[a as usize], self.chars[b as usize]);
-                    let longest = f64::from(la.max(lb));
-                    let bound = if longest == 0.0 {
-                        1.0
-                    } else {
-                        (1.0 - f64::from(la.abs_diff(lb)) / longest + 0.1).min(1.0)
-                    };
-                    return Quick::Text(bound);
+        let kind = match self.values.uniform {
+            Some(kind) => kind,
+            None => {
+                let kind = self.values.kinds[a as usize];
+                if kind != self.values.kinds[b as usize] {
+                    // Values of different kinds.
+                    return Quick::Known(0.0);
                 }
+                kind
             }
+        };
+        let payload = |id: u32| self.values.payload[id as usize];
+        Quick::Known(match kind {
+            KIND_NUMBER => {
+                number_similarity(f64::from_bits(payload(a)), f64::from_bits(payload(b)))
+            }
+            KIND_DATE => date_similarity(f64::from_bits(payload(a)), f64::from_bits(payload(b))),
+            KIND_BOOL => f64::from(u8::from(payload(a) == payload(b))),
+            // Different codes (INV-001, INV-002): different rows.
+            KIND_TEXT if self.code => 0.0,
+            KIND_TEXT => return self.quick_texts(a, b),
             _ => 0.0,
         })
+    }
+
+    /// [`KeyColumn::quick`] for two different texts of a column that is
+    /// not a code column.
+    #[inline(always)]
+    fn quick_texts(&self, a: u32, b: u32) -> Quick {
+        // Different ids are different texts.
+        if self.digits[a as usize] != self.digits[b as usize] {
+            // INV-001 and INV-002 are different invoices, however alike.
+            Quick::Known(0.0)
+        } else if self.fingerprint[a as usize] == self.fingerprint[b as usize] {
+            Quick::Known(0.95)
+        } else {
+            // The edit distance is at least the difference in length, and
+            // the score at most that similarity + 0.1.
+            let (la, lb) = (self.chars[a as usize], self.chars[b as usize]);
+            let longest = f64::from(la.max(lb));
+            let bound = if longest == 0.0 {
+                1.0
+            } else {
+                (1.0 - f64::from(la.abs_diff(lb)) / longest + 0.1).min(1.0)
+            };
+            Quick::Text(bound)
+        }
     }
 
     fn text_similarity(&self, a: u32, b: u32) -> f64 {
@@ -705,6 +723,55 @@ enum BlockKind {
     Tail,
 }
 
+/// One column in the pruning order of [`score_pair`]: the column, its
+/// weight and the weight of the columns after it, worked out once with the
+/// same arithmetic the check always used (floored at 0).
+struct PruneStep<'a> {
+    column: usize,
+    weight: f64,
+    rest: f64,
+    fast: FastScore<'a>,
+}
+
+/// The score of two different present values of a column of one kind,
+/// read without [`KeyColumn::quick`]: most pairs are dropped on these.
+#[derive(Clone, Copy)]
+enum FastScore<'a> {
+    /// Texts of a code column: different ones score 0.
+    Codes,
+    /// Numbers, their bits by id.
+    Numbers(&'a [u64]),
+    /// Any other column: [`KeyColumn::quick`].
+    General,
+}
+
+/// The pruning order of `order` (column indices).
+fn prune_steps<'a>(
+    columns: &'a [KeyColumn],
+    order: &[usize],
+    total_weight: f64,
+) -> Vec<PruneStep<'a>> {
+    let mut rest = total_weight;
+    order
+        .iter()
+        .map(|&c| {
+            let column = &columns[c];
+            rest -= column.weight;
+            let fast = match column.values.uniform {
+                Some(KIND_TEXT) if column.code => FastScore::Codes,
+                Some(KIND_NUMBER) => FastScore::Numbers(&column.values.payload),
+                _ => FastScore::General,
+            };
+            PruneStep {
+                column: c,
+                weight: column.weight,
+                rest: rest.max(0.0),
+                fast,
+            }
+        })
+        .collect()
+}
+
 /// Scores one pair, or `None` when it cannot reach `threshold`; `quick`
 /// is scratch space, one slot per column.
 ///
@@ -718,7 +785,7 @@ enum BlockKind {
 fn score_pair(
     columns: &[KeyColumn],
     row_ids: &[u32],
-    order: &[usize],
+    steps: &[PruneStep<'_>],
     total_weight: f64,
     (i, j): (usize, usize),
     threshold: f64,
@@ -730,23 +797,32 @@ fn score_pair(
         &row_ids[i * width..][..width],
         &row_ids[j * width..][..width],
     );
-    let (mut bound, mut weight, mut rest) = (0.0, 0.0, total_weight);
-    for &c in order {
-        let column = &columns[c];
-        let q = column.quick(ids_i[c], ids_j[c]);
-        quick[c] = q;
-        rest -= column.weight;
+    // Most pairs end here, after two or three columns: nothing is stored.
+    let (mut bound, mut weight) = (0.0, 0.0);
+    for step in steps {
+        let (a, b) = (ids_i[step.column], ids_j[step.column]);
+        let different = a != b && a != MISSING && b != MISSING;
+        let q = match step.fast {
+            FastScore::Codes if different => Quick::Known(0.0),
+            FastScore::Numbers(bits) if different => Quick::Known(number_similarity(
+                f64::from_bits(bits[a as usize]),
+                f64::from_bits(bits[b as usize]),
+            )),
+            _ => columns[step.column].quick(a, b),
+        };
         match q {
             Quick::Skip => {}
             Quick::Known(s) | Quick::Text(s) => {
-                bound += s * column.weight;
-                weight += column.weight;
+                bound += s * step.weight;
+                weight += step.weight;
             }
         }
-        let rest = rest.max(0.0);
-        if bound + rest < floor * (weight + rest) {
+        if bound + step.rest < floor * (weight + step.rest) {
             return None;
         }
+    }
+    for (c, (column, slot)) in columns.iter().zip(quick.iter_mut()).enumerate() {
+        *slot = column.quick(ids_i[c], ids_j[c]);
     }
     // Columns blank on both sides neither help nor hurt, but a pair
     // must agree on most of what the table describes.
@@ -833,6 +909,7 @@ fn fuzzy(
             .cmp(&columns[b].text)
             .then(columns[b].weight.total_cmp(&columns[a].weight))
     });
+    let steps = prune_steps(columns, &order, total_weight);
     let mut quick = vec![Quick::Skip; columns.len()];
     let mut compare = |i: usize, j: usize, parent: &mut [u32], best: &mut FastMap<u32, f64>| {
         let (i, j) = (i.min(j), i.max(j));
@@ -842,7 +919,7 @@ fn fuzzy(
         let Some(score) = score_pair(
             columns,
             row_ids,
-            &order,
+            &steps,
             total_weight,
             (i, j),
             threshold,
@@ -863,6 +940,7 @@ fn fuzzy(
     // order gives the same result.
     let mut entries: Vec<u64> = Vec::with_capacity(candidates.len());
     let mut sorted: Vec<usize> = Vec::new();
+    let mut by_rank: Vec<u64> = Vec::new();
     // Blocks already compared: a block with the same rows as an earlier
     // one (a short value is its own head and tail; a pair of rows alike in
     // several columns) would compare the same pairs again. Small blocks
@@ -946,8 +1024,16 @@ fn fuzzy(
                         }
                     }
                 } else {
+                    // Ordered by (rank of the row's value, row), as one
+                    // integer each: the sort then reads no table.
                     let rank = rank.get_or_insert_with(|| column.rank());
-                    sorted.sort_unstable_by_key(|&x| (rank[row_ids[x * width + c] as usize], x));
+                    by_rank.clear();
+                    by_rank.extend(sorted.iter().map(|&x| {
+                        (u64::from(rank[row_ids[x * width + c] as usize]) << 32) | x as u64
+                    }));
+                    by_rank.sort_unstable();
+                    sorted.clear();
+                    sorted.extend(by_rank.iter().map(|&entry| entry as u32 as usize));
                     for (a, &i) in sorted.iter().enumerate() {
                         for &j in sorted[a + 1..].iter().take(WINDOW) {
                             compare(i, j, parent, best);
