@@ -16,6 +16,7 @@ function services(): Services {
       run: vi.fn(() => Promise.reject(new Error('not used'))),
       undo: vi.fn(() => Promise.resolve(null)),
       csv: vi.fn(() => Promise.resolve(new Uint8Array())),
+      diffPage: vi.fn(() => Promise.resolve([])),
     },
     engineVersion: vi.fn(() => Promise.resolve('0.1.0')),
     getHealth: vi.fn(() => Promise.resolve({ status: 'ok', version: '0.1.0' })),

@@ -62,6 +62,7 @@ const services: Services = {
     run: (recipe, options) => engine.runClean(recipe, options),
     undo: () => engine.undoClean(),
     csv: () => engine.cleanedCsv(),
+    diffPage: (start, count) => engine.cleanDiffPage(start, count),
   },
   applyToSheet: async (request) => {
     const snapshot = await writeCells(request);

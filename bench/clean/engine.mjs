@@ -1,6 +1,7 @@
 // The Clean tab's engine work alone, in Node, on the same generated 100k × 10
 // selection as tests/e2e/clean.test.mjs: opening (profile + suggest), the
-// recipe step by step, finishing (values + diff), and the CSV. Separates the
+// recipe step by step, finishing (values + where the changes are), the
+// diff's first page, and the CSV. Separates the
 // engine's share of the end-to-end figure from the pane's plumbing.
 //   node bench/clean/engine.mjs [rows] [--no-formats]   (needs addin/src/engine/pkg: scripts/build-wasm.sh)
 // --no-formats opens the selection without its number formats (all "General"
@@ -49,6 +50,7 @@ time(`run ${recipe.steps.length} steps`, () => {
   let progress = job.progress;
   while (!progress.done) progress = job.step();
 });
-const result = time('finish (values + diff)', () => job.finish());
+const result = time('finish (values + diff index)', () => job.finish());
+time('diff: first page of 50', () => cleaner.diffPage(0, 50));
 time('toCsv', () => cleaner.toCsv());
 console.log(`${'total'.padEnd(28)} ${(performance.now() - total).toFixed(0).padStart(6)} ms · ${rows} rows × 10 columns, ${result.diff.length} changed cells`);

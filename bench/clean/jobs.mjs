@@ -7,13 +7,22 @@ export const JOBS = ['read + profile', 'read + duplicates', 'read + auto clean']
 
 const duplicatesOnly = { version: 1, steps: [{ op: 'duplicates', threshold: 0.8, action: 'flag' }] };
 
-/** suggest() + start() + step() per recipe step + finish() + toCsv(), as the Clean tab does. */
+/** The diff table's page size in the pane (addin/src/components/clean/DiffTable.tsx). */
+export const DIFF_PAGE_SIZE = 50;
+
+/**
+ * suggest() + start() + step() per recipe step + finish() + the diff's first
+ * page + toCsv(), as the Clean tab does (it asks for further pages as the user
+ * turns them).
+ */
 export function autoClean(cleaner) {
   const job = cleaner.start(cleaner.suggest());
   let steps = 0;
   while (!job.step().done) steps++;
   const result = job.finish();
   job.free();
+  const firstPage = cleaner.diffPage(0, DIFF_PAGE_SIZE);
+  if (firstPage.length !== Math.min(DIFF_PAGE_SIZE, result.diff.length)) throw new Error('short first page of the diff');
   const csv = cleaner.toCsv();
   return {
     steps: steps + 1,

@@ -91,6 +91,8 @@ test('a dropped messy CSV is cleaned: suggested steps, tuned threshold, diff, do
 
   await page.getByRole('button', { name: /^Run \d+ steps$/ }).click();
   await page.getByTestId('diff-table').waitFor({ timeout: 30_000 });
+  // The page of changes comes from the worker after the table shows.
+  await page.getByTestId('diff-row').first().waitFor({ timeout: 30_000 });
 
   const summary = await page.getByTestId('clean-summary').innerText();
   assert.match(summary, /^\d+ cells changed/);

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { CellDiff, CleanProgress, CleanResult, Recipe } from '../engine/types.ts';
+import type { CellDiff, CleanProgress, CleanResult, DiffIndex, Recipe } from '../engine/types.ts';
 import type { CleanOpenedFile } from '../engine/protocol.ts';
 import type { CleanRunOptions } from '../engine/client.ts';
 import type { Selection } from '../office/excel.ts';
@@ -25,12 +25,22 @@ function diffOf(count: number): CellDiff[] {
   return Array.from({ length: count }, (_, i) => ({ row: i, column: 2, before: ` ${i}`, after: i, step: 0, reason: 'number read from text', confidence: 1 }));
 }
 
+/** Where the changes are, as the engine hands them over with a finished run. */
+function indexOf(diff: CellDiff[]): DiffIndex {
+  return {
+    length: diff.length,
+    rows: Uint32Array.from(diff, (c) => c.row),
+    columns: Uint32Array.from(diff, (c) => c.column),
+    steps: Uint32Array.from(diff, (c) => c.step),
+  };
+}
+
 function cleanResult(diff: CellDiff[] = diffOf(2)): CleanResult {
   return {
     hasHeader: true,
     values: [['Date', 'Account', 'Amount', 'Approved', 'Memo'], ...Array.from({ length: 6 }, (_, i) => ['2024-01-01', '4000', i, true, ''])],
     numberFormats: [[null, null, null, null, null], ...Array.from({ length: 6 }, () => [null, null, '0.00', null, null])],
-    diff,
+    diff: indexOf(diff),
     summary: {
       columns: ['Date', 'Account', 'Amount', 'Approved', 'Memo'],
       rowsBefore: 6,
@@ -43,11 +53,19 @@ function cleanResult(diff: CellDiff[] = diffOf(2)): CleanResult {
   };
 }
 
+/** A run that changes `diff`, and the engine's pages of it. */
+function runChanging(diff: CellDiff[]): Pick<CleanApi, 'run' | 'diffPage'> {
+  return {
+    run: vi.fn<CleanApi['run']>(() => Promise.resolve(cleanResult(diff))),
+    diffPage: vi.fn<CleanApi['diffPage']>((start, count) => Promise.resolve(diff.slice(start, start + count))),
+  };
+}
+
 function fakeClean(overrides: Partial<CleanApi> = {}) {
   const api = {
     openFile: vi.fn<CleanApi['openFile']>(() => Promise.resolve(opened)),
     openRange: vi.fn<CleanApi['openRange']>(() => Promise.resolve({ profile: ledgerProfile, recipe: suggested })),
-    run: vi.fn<CleanApi['run']>(() => Promise.resolve(cleanResult())),
+    ...runChanging(diffOf(2)),
     undo: vi.fn<CleanApi['undo']>(() => Promise.resolve(null)),
     csv: vi.fn<CleanApi['csv']>(() => Promise.resolve(new TextEncoder().encode('Amount\n1\n'))),
     ...overrides,
@@ -222,13 +240,16 @@ describe('CleanView recipe', () => {
 describe('CleanView diff', () => {
   it('pages through many changes, one page at a time', async () => {
     const total = DIFF_PAGE_SIZE * 2 + 7;
-    const { user } = setup('browser', { clean: fakeClean({ run: vi.fn(() => Promise.resolve(cleanResult(diffOf(total)))) }) });
+    const clean = fakeClean(runChanging(diffOf(total)));
+    const { user } = setup('browser', { clean });
     await openLedger(user);
     await user.click(screen.getByRole('button', { name: 'Run 3 steps' }));
 
     await screen.findByTestId('diff-table');
     expect(screen.getByTestId('clean-summary')).toHaveTextContent(`${total} cells changed`);
-    expect(screen.getAllByTestId('diff-row')).toHaveLength(DIFF_PAGE_SIZE);
+    expect(await screen.findAllByTestId('diff-row')).toHaveLength(DIFF_PAGE_SIZE);
+    // Only the page shown crossed from the engine.
+    expect(clean.diffPage).toHaveBeenLastCalledWith(0, DIFF_PAGE_SIZE);
     expect(screen.getByTestId('diff-range')).toHaveTextContent(`1–${DIFF_PAGE_SIZE} of ${total} changes`);
     const first = within(screen.getAllByTestId('diff-row')[0] as HTMLElement).getAllByRole('cell').map((cell) => cell.textContent);
     // Row 1 of the data is the sheet's row 2, under the header.
@@ -239,8 +260,11 @@ describe('CleanView diff', () => {
     await user.click(screen.getByRole('button', { name: 'Next' }));
     await user.click(screen.getByRole('button', { name: 'Next' }));
 
-    expect(screen.getAllByTestId('diff-row')).toHaveLength(7);
+    await waitFor(() => {
+      expect(screen.getAllByTestId('diff-row')).toHaveLength(7);
+    });
     expect(screen.getByTestId('diff-range')).toHaveTextContent(`${DIFF_PAGE_SIZE * 2 + 1}–${total} of ${total} changes`);
+    expect(clean.diffPage).toHaveBeenLastCalledWith(DIFF_PAGE_SIZE * 2, 7);
     expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
   });
 

@@ -8,7 +8,7 @@ import {
   PlayRegular,
   TableSearchRegular,
 } from '@fluentui/react-icons';
-import type { CleanProgress, CleanResult, OfficeRange, Recipe, SheetValues } from '../engine/types.ts';
+import type { CellDiff, CleanProgress, CleanResult, OfficeRange, Recipe, SheetValues } from '../engine/types.ts';
 import type { CleanOpened, CleanOpenedFile } from '../engine/protocol.ts';
 import type { CleanRunOptions } from '../engine/client.ts';
 import type { HostMode } from '../office/host.ts';
@@ -43,6 +43,8 @@ export interface CleanApi {
   undo: () => Promise<SheetValues | null>;
   /** The table as it stands (cleaned after a run), as UTF-8 CSV. */
   csv: () => Promise<Uint8Array>;
+  /** Changes `start` to `start + count` of the last run's diff, with their values. */
+  diffPage: (start: number, count: number) => Promise<CellDiff[]>;
 }
 
 /** A finished write to the sheet and how to take it back. */
@@ -323,7 +325,7 @@ export function CleanView({ mode, readSelection, clean, applyToSheet, download =
                   ))}
                 </ul>
               )}
-              <DiffTable diff={result.diff} summary={result.summary} firstDataRow={result.hasHeader ? 1 : 0} />
+              <DiffTable diff={result.diff} summary={result.summary} firstDataRow={result.hasHeader ? 1 : 0} loadPage={clean.diffPage} />
               <div className={styles.actions}>
                 {source?.kind === 'selection' && applyToSheet && !applied && (
                   <Button appearance="primary" icon={<CheckmarkRegular />} disabled={busy} onClick={() => void apply()}>

@@ -96,5 +96,6 @@ export function createEngineApi(): EngineApi {
     },
     cleanUndo: () => openedCleaner().undo(),
     cleanCsv: () => openedCleaner().toCsv(),
+    cleanDiffPage: (start, count) => openedCleaner().diffPage(start, count),
   };
 }

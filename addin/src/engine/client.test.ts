@@ -239,12 +239,24 @@ describe('EngineClient cleaning runs', () => {
     await answer(worker, 0, 'cleanStart', progress(0, 2, null));
     await answer(worker, 1, 'cleanStep', progress(1, 2, 'Standardize Amount'));
     await answer(worker, 2, 'cleanStep', progress(2, 2, 'Duplicates'));
-    const finished = { diff: [], summary: { changedCells: 0 } };
+    const finished = { diff: { length: 0, rows: new Uint32Array(), columns: new Uint32Array(), steps: new Uint32Array() }, summary: { changedCells: 0 } };
     await answer(worker, 3, 'cleanFinish', finished);
 
     await expect(run).resolves.toEqual(finished);
     expect(seen).toEqual([progress(0, 2, null), progress(1, 2, 'Standardize Amount'), progress(2, 2, 'Duplicates')]);
     expect(worker.posted).toHaveLength(4);
+  });
+
+  it('asks the worker for one page of the diff at a time', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const change = { row: 0, column: 1, before: ' 1', after: 1, step: 0, reason: 'number read from text', confidence: 1 };
+
+    const page = client.cleanDiffPage(50, 50);
+    expect(worker.lastRequest()).toEqual({ id: 1, type: 'cleanDiffPage', start: 50, count: 50 });
+    await answer(worker, 0, 'cleanDiffPage', [change]);
+
+    await expect(page).resolves.toEqual([change]);
   });
 
   it('cancels between steps when aborted, and rejects with an AbortError', async () => {

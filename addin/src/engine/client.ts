@@ -1,5 +1,6 @@
 import type { CleanOpened, CleanOpenedFile, EngineRequest, EngineRequestBodies, EngineRequestType, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
 import type {
+  CellDiff,
   ChatWindow,
   CleanProgress,
   CleanResult,
@@ -194,6 +195,14 @@ export class EngineClient {
   /** The open table as it stands (cleaned once a run finished), as UTF-8 CSV. */
   cleanedCsv(): Promise<Uint8Array> {
     return this.call('cleanCsv', {});
+  }
+
+  /**
+   * Changes `start` to `start + count` of the last finished run's diff, in the
+   * order of its `DiffIndex`: the worker keeps the values, the pane asks for a page at a time.
+   */
+  cleanDiffPage(start: number, count: number): Promise<CellDiff[]> {
+    return this.call('cleanDiffPage', { start, count });
   }
 
   dispose(): void {

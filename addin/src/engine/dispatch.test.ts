@@ -33,6 +33,7 @@ function fakeEngine(overrides: Partial<EngineApi> = {}) {
     cleanCancel: unused('cleanCancel'),
     cleanUndo: unused('cleanUndo'),
     cleanCsv: unused('cleanCsv'),
+    cleanDiffPage: unused('cleanDiffPage'),
     ...overrides,
   };
   return { engine, profileFile, profileRange };
@@ -157,5 +158,14 @@ describe('dispatch of cleaning requests', () => {
     expect(dispatch(engine, { id: 3, type: 'cleanStep' })).toMatchObject({ id: 3, ok: true, result: { done: true, stepsDone: 1 } });
     expect(dispatch(engine, { id: 4, type: 'cleanCancel' })).toEqual({ id: 4, ok: true, result: null });
     expect(cleanCancel).toHaveBeenCalledOnce();
+  });
+
+  it('asks the cleaner for one page of the diff', () => {
+    const change = { row: 4, column: 1, before: ' 1', after: 1, step: 0, reason: 'number read from text', confidence: 1 };
+    const cleanDiffPage = vi.fn<EngineApi['cleanDiffPage']>(() => [change]);
+    const { engine } = fakeEngine({ cleanDiffPage });
+
+    expect(dispatch(engine, { id: 5, type: 'cleanDiffPage', start: 100, count: 50 })).toEqual({ id: 5, ok: true, result: [change] });
+    expect(cleanDiffPage).toHaveBeenCalledWith(100, 50);
   });
 });

@@ -1,6 +1,7 @@
 import { messageOf } from '../errors.ts';
 import type { CleanOpened, CleanOpenedFile, EngineRequest, EngineResponse, EngineResults, MaskerSource } from './protocol.ts';
 import type {
+  CellDiff,
   ChatWindow,
   CleanProgress,
   CleanResult,
@@ -43,6 +44,7 @@ export interface EngineApi {
   cleanCancel(): void;
   cleanUndo(): SheetValues | null;
   cleanCsv(): Uint8Array;
+  cleanDiffPage(start: number, count: number): CellDiff[];
 }
 
 type Answer = EngineResults[keyof EngineResults];
@@ -95,6 +97,8 @@ function answer(engine: EngineApi, request: EngineRequest): Answer {
       return engine.cleanUndo();
     case 'cleanCsv':
       return engine.cleanCsv();
+    case 'cleanDiffPage':
+      return engine.cleanDiffPage(request.start, request.count);
     default: {
       // Messages cross a thread boundary untyped, so an unknown type is possible at run time.
       const unknownType = (request as { type?: unknown }).type;

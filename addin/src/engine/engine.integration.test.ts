@@ -123,8 +123,16 @@ describe('the wasm cleaner behind the worker', () => {
     const result = resultOf(dispatch(engine, { id: 13, type: 'cleanFinish' })) as EngineResults['cleanFinish'];
 
     expect(result.summary.columns).toEqual(['Customer', 'Amount']);
-    expect(result.diff).toContainEqual(expect.objectContaining({ row: 0, column: 1, before: ' 1200.50 ', after: 1200.5 }));
-    expect(result.diff).toContainEqual(expect.objectContaining({ row: 1, column: 1, before: 'n/a', after: null }));
+    // Where the changes are comes with the result; their values a page at a time.
+    const changes = resultOf(dispatch(engine, { id: 16, type: 'cleanDiffPage', start: 0, count: result.diff.length })) as EngineResults['cleanDiffPage'];
+    expect(changes).toHaveLength(result.diff.length);
+    expect(changes.map((c) => [c.row, c.column, c.step])).toEqual(
+      Array.from(result.diff.rows, (row, i) => [row, result.diff.columns[i], result.diff.steps[i]]),
+    );
+    expect(changes).toContainEqual(expect.objectContaining({ row: 0, column: 1, before: ' 1200.50 ', after: 1200.5 }));
+    expect(changes).toContainEqual(expect.objectContaining({ row: 1, column: 1, before: 'n/a', after: null }));
+    const secondPage = resultOf(dispatch(engine, { id: 17, type: 'cleanDiffPage', start: 1, count: 1 })) as EngineResults['cleanDiffPage'];
+    expect(secondPage).toEqual(changes.slice(1, 2));
     // The two identical Acme rows are flagged, not removed.
     expect(result.summary.findings.length).toBeGreaterThan(0);
     expect(result.summary.rowsAfter).toBe(4);
@@ -134,6 +142,10 @@ describe('the wasm cleaner behind the worker', () => {
 
     const undone = resultOf(dispatch(engine, { id: 15, type: 'cleanUndo' })) as EngineResults['cleanUndo'];
     expect(undone?.values[1]).toEqual(['Acme', ' 1200.50 ']);
+    // An undone run has no changes to show.
+    const afterUndo = dispatch(engine, { id: 18, type: 'cleanDiffPage', start: 0, count: 50 });
+    expect(afterUndo.ok).toBe(false);
+    expect(afterUndo.ok ? '' : afterUndo.error).toContain('no cleaning run');
   });
 
   it('cancels a job between steps, leaving the table as it was', () => {

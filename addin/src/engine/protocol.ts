@@ -1,4 +1,5 @@
 import type {
+  CellDiff,
   ChatWindow,
   CleanProgress,
   CleanResult,
@@ -65,6 +66,8 @@ export interface EngineRequestBodies {
   cleanCancel: object;
   cleanUndo: object;
   cleanCsv: object;
+  /** Changes `start` to `start + count` of the last finished run (see `DiffIndex`). */
+  cleanDiffPage: { start: number; count: number };
 }
 
 /** The result each request type resolves to. */
@@ -94,6 +97,7 @@ export interface EngineResults {
   cleanUndo: SheetValues | null;
   /** The cleaned table as UTF-8 CSV. */
   cleanCsv: Uint8Array;
+  cleanDiffPage: CellDiff[];
 }
 
 export type EngineRequestType = keyof EngineRequestBodies;

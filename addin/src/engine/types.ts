@@ -11,6 +11,7 @@ export type {
   ColumnProfile,
   ColumnType,
   Cost,
+  DiffIndex,
   DiffValue,
   EngineOptions,
   FileProfile,

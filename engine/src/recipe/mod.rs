@@ -256,8 +256,9 @@ impl ChangeLog {
         }
     }
 
-    /// The change at `index` (in the order they were made).
-    fn get(&self, index: usize) -> CellChange<'_> {
+    /// The change at `index` (in the order they were made); panics past
+    /// the end. For reading a page of a long log without walking it.
+    pub fn get(&self, index: usize) -> CellChange<'_> {
         let stored = &self.cells[index];
         let (reason, confidence) = &self.reasons[stored.reason as usize];
         CellChange {

@@ -20,7 +20,12 @@
 //! While a job runs, the cleaner's table belongs to the job: the
 //! cleaner's other methods throw until `finish()` or `cancel()` (or the
 //! job handle being freed, which cancels). Values cross the boundary as
-//! one JSON text each way (see `range_to_table` and `to_js`).
+//! one JSON text each way (see `range_to_table` and `to_js`), except the
+//! cell diff: on a big sheet it has a change for most cells (~500k on 100k
+//! rows), too many to write out as one JSON text (that alone grew the
+//! module's memory by hundreds of MB, which it never gives back). `finish()`
+//! hands over where the changes are as typed arrays ([`DiffIndex`]), and
+//! `diffPage()` the values of the page the user looks at.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -57,7 +62,14 @@ export interface CleanSummary { columns: string[]; rowsBefore: number; rowsAfter
  * When rows were removed, the range has fewer rows than the selection: clear the rows below.
  */
 export interface SheetValues { hasHeader: boolean; values: (string | number | boolean)[][]; numberFormats: (string | null)[][] }
-export interface CleanResult extends SheetValues { diff: CellDiff[]; summary: CleanSummary }
+/**
+ * Where the changed cells of a run are: change `i` is at `rows[i]`, `columns[i]` and was made by
+ * step `steps[i]` (as in `CellDiff`). The changes come step by step, in the order of `summary.steps`
+ * (step `s`'s `summary.steps[s].changedCells` changes together), each step's in the order made.
+ * Their values before and after: `Cleaner.diffPage`, a page at a time.
+ */
+export interface DiffIndex { length: number; rows: Uint32Array; columns: Uint32Array; steps: Uint32Array }
+export interface CleanResult extends SheetValues { diff: DiffIndex; summary: CleanSummary }
 "#;
 
 /// Mirrors `CleanerOptions` above.
@@ -91,6 +103,20 @@ struct State {
     /// The selection's number formats, to put back on undo where cleaning
     /// had set a column's format.
     original_formats: Option<NumberFormats>,
+    /// The cells the last finished application left, for `diffPage()`;
+    /// `None` once anything was undone or another job started.
+    last_diff: Option<LastDiff>,
+}
+
+/// What the diff of the last finished application needs besides its step
+/// logs (the history's last entry).
+struct LastDiff {
+    /// The cell after of each change, step by step, in the logs' order
+    /// (the logs keep only the cells before).
+    cells_after: Vec<Vec<Cell>>,
+    /// The index in the diff of each step's first change.
+    step_starts: Vec<usize>,
+    len: usize,
 }
 
 impl State {
@@ -109,8 +135,10 @@ impl State {
 
     /// The table in Office.js form. `restored`: columns whose format was
     /// just taken back to none; they get the selection's own formats again
-    /// (or `General`), every other format-less column `null`.
-    fn sheet_values(&self, table: &Table, restored: &[usize]) -> SheetValues {
+    /// (or `General`), every other format-less column `null`. Borrows the
+    /// texts: a big sheet has a million cells, each copied once only, into
+    /// the JSON.
+    fn sheet_values<'a>(&'a self, table: &'a Table, restored: &[usize]) -> SheetValues<'a> {
         let original = self
             .original_formats
             .as_ref()
@@ -122,7 +150,7 @@ impl State {
                 table
                     .columns()
                     .iter()
-                    .map(|c| OfficeCell::Text(c.name.clone()))
+                    .map(|c| OfficeCell::Text(&c.name))
                     .collect(),
             );
             number_formats.push(vec![None; table.column_count()]);
@@ -141,13 +169,10 @@ impl State {
                     .iter()
                     .enumerate()
                     .map(|(c, column)| match &column.format {
-                        Some(format) => Some(format.clone()),
-                        None if restored.contains(&c) => Some(
-                            original
-                                .and_then(|o| o.get(row, c))
-                                .unwrap_or("General")
-                                .to_owned(),
-                        ),
+                        Some(format) => Some(format.as_str()),
+                        None if restored.contains(&c) => {
+                            Some(original.and_then(|o| o.get(row, c)).unwrap_or("General"))
+                        }
                         None => None,
                     })
                     .collect(),
@@ -164,34 +189,34 @@ impl State {
 /// One cell as Office.js takes it: dates and durations as Excel serials.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum OfficeCell {
+enum OfficeCell<'a> {
     Number(f64),
     Bool(bool),
-    Text(String),
+    Text(&'a str),
 }
 
-impl From<&Cell> for OfficeCell {
-    fn from(cell: &Cell) -> OfficeCell {
+impl<'a> From<&'a Cell> for OfficeCell<'a> {
+    fn from(cell: &'a Cell) -> OfficeCell<'a> {
         match cell {
-            Cell::Empty => OfficeCell::Text(String::new()),
+            Cell::Empty => OfficeCell::Text(""),
             Cell::Bool(b) => OfficeCell::Bool(*b),
             // Excel has no NaN or infinity: those cells are left blank.
             Cell::Number(n) | Cell::DateTime(n) | Cell::Duration(n) if !n.is_finite() => {
-                OfficeCell::Text(String::new())
+                OfficeCell::Text("")
             }
             Cell::Number(n) | Cell::DateTime(n) | Cell::Duration(n) => OfficeCell::Number(*n),
-            Cell::Text(t) => OfficeCell::Text(t.to_string()),
-            Cell::Error(code) => OfficeCell::Text(code.to_string()),
+            Cell::Text(t) => OfficeCell::Text(t),
+            Cell::Error(code) => OfficeCell::Text(code),
         }
     }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SheetValues {
+struct SheetValues<'a> {
     has_header: bool,
-    values: Vec<Vec<OfficeCell>>,
-    number_formats: Vec<Vec<Option<String>>>,
+    values: Vec<Vec<OfficeCell<'a>>>,
+    number_formats: Vec<Vec<Option<&'a str>>>,
 }
 
 #[derive(Serialize)]
@@ -239,8 +264,7 @@ struct CleanSummary<'a> {
 #[serde(rename_all = "camelCase")]
 struct CleanResult<'a> {
     #[serde(flatten)]
-    sheet: SheetValues,
-    diff: Vec<CellDiff<'a>>,
+    sheet: SheetValues<'a>,
     summary: CleanSummary<'a>,
 }
 
@@ -336,6 +360,7 @@ impl Cleaner {
         recipe::check_recipe(table, &recipe).map_err(to_js_error)?;
         let rows_before = table.row_count();
         let columns = table.columns().iter().map(|c| c.name.clone()).collect();
+        state.last_diff = None;
         let (Some(table), analyses) = (state.table.take(), std::mem::take(&mut state.analyses))
         else {
             return Err(to_js_error(BUSY));
@@ -386,7 +411,39 @@ impl Cleaner {
         let state = self.state.borrow();
         to_js(&state.sheet_values(state.table()?, &[]))
     }
+
+    /// Changes `start` to `start + count` (fewer at the end) of the last
+    /// finished run's diff, in the order of its `DiffIndex`. Throws when
+    /// there is no diff to show: no run finished, or it was undone since.
+    #[wasm_bindgen(js_name = diffPage, unchecked_return_type = "CellDiff[]")]
+    pub fn diff_page(&self, start: usize, count: usize) -> Result<JsValue, JsError> {
+        let state = self.state.borrow();
+        let (Some(last), Some(logs)) = (&state.last_diff, state.history.last()) else {
+            return Err(to_js_error(NO_DIFF));
+        };
+        let end = start.saturating_add(count).min(last.len);
+        let page: Vec<CellDiff> = (start.min(end)..end)
+            .map(|index| {
+                // The step whose changes hold `index`: the last starting at or before it.
+                let step = last.step_starts.partition_point(|&s| s <= index) - 1;
+                let within = index - last.step_starts[step];
+                let change = logs[step].changes.get(within);
+                CellDiff {
+                    row: change.row,
+                    column: change.column,
+                    before: change.before,
+                    after: CellOut(&last.cells_after[step][within]),
+                    step,
+                    reason: change.reason,
+                    confidence: change.confidence,
+                }
+            })
+            .collect();
+        to_js(&page)
+    }
 }
+
+const NO_DIFF: &str = "no cleaning run to show the changes of: run a recipe first";
 
 impl Cleaner {
     fn with_table(
@@ -401,6 +458,7 @@ impl Cleaner {
                 analyses: engine::recipe::Analyses::new(),
                 history: Vec::new(),
                 original_formats,
+                last_diff: None,
             })),
         }
     }
@@ -409,6 +467,7 @@ impl Cleaner {
     fn take_back(&self, steps: usize) -> Result<JsValue, JsError> {
         let state = &mut *self.state.borrow_mut();
         let mut table = state.table.take().ok_or_else(|| to_js_error(BUSY))?;
+        state.last_diff = None;
         let Some(mut logs) = state.history.pop() else {
             state.table = Some(table);
             return Ok(JsValue::NULL);
@@ -476,8 +535,9 @@ impl CleanJob {
     }
 
     /// Runs the steps not run yet and hands the cleaned table to the
-    /// cleaner (undoable with `undo()`); returns what to write back, the
-    /// cell diff and a summary.
+    /// cleaner (undoable with `undo()`); returns what to write back, where
+    /// the changed cells are (their values: `Cleaner.diffPage`) and a
+    /// summary.
     #[wasm_bindgen(unchecked_return_type = "CleanResult")]
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let job = self.job.as_mut().ok_or_else(|| to_js_error(ENDED))?;
@@ -502,13 +562,29 @@ impl CleanJob {
         let mut state = self.state.borrow_mut();
         let result = to_js(&CleanResult {
             sheet: state.sheet_values(&applied.table, &[]),
-            diff: diff(&applied, &cells_after),
             summary: summary(&applied, &recipe, &self.columns, self.rows_before),
+        })
+        .and_then(|result| {
+            set_property(&result, "diff", &diff_index(&applied.log)?)?;
+            Ok(result)
         });
         let Applied { table, log } = applied;
         state.table = Some(table);
         state.analyses = recipe::Analyses::new();
         if !log.is_empty() {
+            let step_starts = log
+                .iter()
+                .scan(0, |start, step| {
+                    let this = *start;
+                    *start += step.changes.len();
+                    Some(this)
+                })
+                .collect();
+            state.last_diff = Some(LastDiff {
+                len: cells_after.iter().map(Vec::len).sum(),
+                cells_after,
+                step_starts,
+            });
             state.history.push(log);
         }
         result
@@ -522,25 +598,37 @@ impl Drop for CleanJob {
     }
 }
 
-fn diff<'a>(applied: &'a Applied, cells_after: &'a [Vec<Cell>]) -> Vec<CellDiff<'a>> {
-    let mut diff = Vec::new();
-    for (step, (log, after)) in applied.log.iter().zip(cells_after).enumerate() {
-        diff.extend(
-            log.changes
-                .iter()
-                .zip(after)
-                .map(|(change, after)| CellDiff {
-                    row: change.row,
-                    column: change.column,
-                    before: change.before,
-                    after: CellOut(after),
-                    step,
-                    reason: change.reason,
-                    confidence: change.confidence,
-                }),
-        );
+/// The [`DiffIndex`] of `logs`: where each change is, as typed arrays
+/// (12 bytes a change, copied once into JavaScript).
+fn diff_index(logs: &[StepLog]) -> Result<JsValue, JsError> {
+    let len: usize = logs.iter().map(|log| log.changes.len()).sum();
+    let mut rows = Vec::with_capacity(len);
+    let mut columns = Vec::with_capacity(len);
+    let mut steps = Vec::with_capacity(len);
+    for (step, log) in logs.iter().enumerate() {
+        for index in 0..log.changes.len() {
+            let change = log.changes.get(index);
+            rows.push(to_u32(change.row)?);
+            columns.push(to_u32(change.column)?);
+            steps.push(to_u32(step)?);
+        }
     }
-    diff
+    let index = js_sys::Object::new();
+    set_property(&index, "length", &JsValue::from(len))?;
+    set_property(&index, "rows", &js_sys::Uint32Array::from(&rows[..]))?;
+    set_property(&index, "columns", &js_sys::Uint32Array::from(&columns[..]))?;
+    set_property(&index, "steps", &js_sys::Uint32Array::from(&steps[..]))?;
+    Ok(index.into())
+}
+
+fn to_u32(n: usize) -> Result<u32, JsError> {
+    u32::try_from(n).map_err(|_| to_js_error("the diff has a row or column past 2^32"))
+}
+
+fn set_property(target: &JsValue, name: &str, value: &JsValue) -> Result<(), JsError> {
+    js_sys::Reflect::set(target, &JsValue::from_str(name), value)
+        .map(drop)
+        .map_err(|_| to_js_error("could not build the clean result"))
 }
 
 fn summary<'a>(

@@ -40,6 +40,17 @@ fn fresh_recipe() -> JsValue {
     cleaner().suggest().unwrap()
 }
 
+/// Every change of the last run, a page of 2 at a time (pages must join up).
+fn whole_diff(cleaner: &Cleaner, result: &JsValue) -> Vec<JsValue> {
+    let len = get_f64(result, "diff.length") as usize;
+    let mut changes = Vec::new();
+    for start in (0..len).step_by(2) {
+        changes.extend(Array::from(&cleaner.diff_page(start, 2).unwrap()).iter());
+    }
+    assert_eq!(changes.len(), len);
+    changes
+}
+
 fn text(value: &JsValue) -> String {
     String::from(JSON::stringify(value).expect("plain data"))
 }
@@ -83,8 +94,8 @@ fn suggests_a_recipe_for_a_messy_range_and_cleans_it() {
         "header untouched"
     );
 
-    let change = Array::from(&get(&result, "diff"))
-        .iter()
+    let change = whole_diff(&cleaner, &result)
+        .into_iter()
         .find(|c| get(c, "column") == 1 && get(c, "row") == 0)
         .expect("the first amount changed");
     assert_eq!(get_str(&change, "before"), "1.234,56");
@@ -104,7 +115,7 @@ fn suggests_a_recipe_for_a_messy_range_and_cleans_it() {
     assert_eq!(get_f64(&result, "summary.rowsAfter"), 6.0);
     assert_eq!(
         get_f64(&result, "summary.changedCells"),
-        f64::from(length(&result, "diff"))
+        get_f64(&result, "diff.length")
     );
     assert_eq!(
         get_str(&result, "summary.steps.0.label"),
@@ -271,8 +282,8 @@ fn text_beyond_the_basic_plane_round_trips() {
         .unwrap();
     assert_eq!(get_str(&result, "values.1.0"), "😀 Café");
     assert_eq!(get_str(&result, "values.2.0"), "Naïve 👍🏽");
-    let trimmed = Array::from(&get(&result, "diff"))
-        .iter()
+    let trimmed = whole_diff(&cleaner, &result)
+        .into_iter()
         .find(|c| get(c, "row") == 0 && get(c, "column") == 0)
         .expect("the padded note was trimmed");
     assert_eq!(get_str(&trimmed, "before"), "😀 Café  ");
@@ -303,4 +314,48 @@ fn cleans_a_file_and_downloads_csv() {
         .err()
         .expect("corrupt bytes are refused");
     assert!(error_message(error).starts_with("the spreadsheet could not be read"));
+}
+
+#[wasm_bindgen_test]
+fn the_diff_index_and_its_pages_agree_and_undo_ends_them() {
+    let cleaner = cleaner();
+    let result = cleaner
+        .start(cleaner.suggest().unwrap())
+        .unwrap()
+        .finish()
+        .unwrap();
+    let len = get_f64(&result, "diff.length") as usize;
+    assert!(len > 10, "the messy range has many changes: {len}");
+    let rows = js_sys::Uint32Array::from(get(&result, "diff.rows")).to_vec();
+    let columns = js_sys::Uint32Array::from(get(&result, "diff.columns")).to_vec();
+    let steps = js_sys::Uint32Array::from(get(&result, "diff.steps")).to_vec();
+    assert_eq!((rows.len(), columns.len(), steps.len()), (len, len, len));
+    // Step by step, in order, each step's count as the summary says.
+    assert!(steps.windows(2).all(|pair| pair[0] <= pair[1]));
+    for (step, summary) in Array::from(&get(&result, "summary.steps"))
+        .iter()
+        .enumerate()
+    {
+        let in_index = steps.iter().filter(|&&s| s as usize == step).count();
+        assert_eq!(in_index as f64, get_f64(&summary, "changedCells"));
+    }
+    let changes = whole_diff(&cleaner, &result);
+    for (i, change) in changes.iter().enumerate() {
+        assert_eq!(get_f64(change, "row"), f64::from(rows[i]));
+        assert_eq!(get_f64(change, "column"), f64::from(columns[i]));
+        assert_eq!(get_f64(change, "step"), f64::from(steps[i]));
+    }
+    // One call for a page past the end gives what is left; beyond, nothing.
+    assert_eq!(
+        Array::from(&cleaner.diff_page(len - 1, 50).unwrap()).length(),
+        1
+    );
+    assert_eq!(
+        Array::from(&cleaner.diff_page(len + 5, 50).unwrap()).length(),
+        0
+    );
+
+    cleaner.undo().unwrap();
+    let after_undo = cleaner.diff_page(0, 10).map(|_| ()).map_err(error_message);
+    assert!(after_undo.unwrap_err().contains("no cleaning run"));
 }

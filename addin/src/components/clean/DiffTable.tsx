@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import {
   Button,
   Field,
@@ -14,7 +14,8 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { ChevronLeftRegular, ChevronRightRegular } from '@fluentui/react-icons';
-import type { CellDiff, CleanSummary } from '../../engine/types.ts';
+import type { CellDiff, CleanSummary, DiffIndex } from '../../engine/types.ts';
+import { messageOf } from '../../errors.ts';
 import { showValue } from './writeBack.ts';
 
 /** Rows on one page: enough to scan, few enough that 100k changes never render at once. */
@@ -34,23 +35,66 @@ const useStyles = makeStyles({
 const numbers = new Intl.NumberFormat();
 
 export interface DiffTableProps {
-  diff: readonly CellDiff[];
+  /** Where the changes are; their values come a page at a time from `loadPage`. */
+  diff: DiffIndex;
   summary: CleanSummary;
   /** Rows above the data on the sheet (the header), so row numbers match Excel's. */
   firstDataRow?: number;
+  /** Changes `start` to `start + count` of the diff, with their values (kept by the engine worker). */
+  loadPage: (start: number, count: number) => Promise<CellDiff[]>;
 }
 
+/** A page of the diff as loaded: which changes, or why they could not be. */
+type LoadedPage = { start: number; count: number } & ({ rows: CellDiff[] } | { error: string });
+
 /** The changed cells, one page at a time, optionally for one step. */
-export function DiffTable({ diff, summary, firstDataRow }: DiffTableProps) {
+export function DiffTable({ diff, summary, firstDataRow, loadPage }: DiffTableProps) {
   const styles = useStyles();
   const [step, setStep] = useState<number | 'all'>('all');
   const [page, setPage] = useState(0);
-  const shown = useMemo(() => (step === 'all' ? diff : diff.filter((change) => change.step === step)), [diff, step]);
-  const pages = Math.max(1, Math.ceil(shown.length / DIFF_PAGE_SIZE));
+  const [loaded, setLoaded] = useState<LoadedPage | null>(null);
+  // The diff holds each step's changes together, in step order: a step's are one range of it.
+  const stepStarts = useMemo(() => {
+    const starts: number[] = [];
+    let next = 0;
+    for (const s of summary.steps) {
+      starts.push(next);
+      next += s.changedCells;
+    }
+    return starts;
+  }, [summary]);
+  const shownStart = step === 'all' ? 0 : (stepStarts[step] ?? 0);
+  const shownLength = step === 'all' ? diff.length : (summary.steps[step]?.changedCells ?? 0);
+  const pages = Math.max(1, Math.ceil(shownLength / DIFF_PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   const start = current * DIFF_PAGE_SIZE;
-  const rows = shown.slice(start, start + DIFF_PAGE_SIZE);
+  const count = Math.max(0, Math.min(DIFF_PAGE_SIZE, shownLength - start));
   const stepsWithChanges = summary.steps.filter((s) => s.changedCells > 0);
+
+  useEffect(() => {
+    // Only the page still asked for may show: a slow earlier one must not replace it.
+    let wanted = true;
+    const at = { start: shownStart + start, count };
+    const settle = (page: LoadedPage) => {
+      if (wanted) setLoaded(page);
+    };
+    if (count === 0) settle({ ...at, rows: [] });
+    else {
+      void loadPage(at.start, at.count).then(
+        (rows) => {
+          settle({ ...at, rows });
+        },
+        (thrown: unknown) => {
+          settle({ ...at, error: messageOf(thrown) });
+        },
+      );
+    }
+    return () => {
+      wanted = false;
+    };
+  }, [loadPage, diff, shownStart, start, count]);
+  const shows = loaded !== null && loaded.start === shownStart + start && loaded.count === count ? loaded : null;
+  const rows = shows && 'rows' in shows ? shows.rows : [];
 
   return (
     <div className={styles.view} data-testid="diff">
@@ -100,6 +144,11 @@ export function DiffTable({ diff, summary, firstDataRow }: DiffTableProps) {
           </TableBody>
         </Table>
       </div>
+      {shows && 'error' in shows && (
+        <Text role="alert" data-testid="diff-error">
+          The changed cells could not be shown: {shows.error}
+        </Text>
+      )}
       <nav className={styles.pager} aria-label="Changed cells pages">
         <Button
           size="small"
@@ -112,9 +161,11 @@ export function DiffTable({ diff, summary, firstDataRow }: DiffTableProps) {
           Previous
         </Button>
         <Text size={200} aria-live="polite" data-testid="diff-range">
-          {shown.length === 0
+          {shownLength === 0
             ? 'No changed cells'
-            : `${numbers.format(start + 1)}–${numbers.format(start + rows.length)} of ${numbers.format(shown.length)} changes`}
+            : shows
+              ? `${numbers.format(start + 1)}–${numbers.format(start + rows.length)} of ${numbers.format(shownLength)} changes`
+              : `Loading changes ${numbers.format(start + 1)}–${numbers.format(start + count)} of ${numbers.format(shownLength)}…`}
         </Text>
         <Button
           size="small"

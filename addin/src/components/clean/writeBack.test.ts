@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { CleanResult, CleanSummary } from '../../engine/types.ts';
+import type { CleanResult, CleanSummary, DiffIndex } from '../../engine/types.ts';
 import { finalRowMapper, sheetWrite, showValue } from './writeBack.ts';
 
 function summary(overrides: Partial<CleanSummary>): CleanSummary {
   return { columns: ['A', 'B'], rowsBefore: 0, rowsAfter: 0, changedCells: 0, removedRows: [], steps: [], findings: [], ...overrides };
+}
+/** A diff index of changes at (row, column) made by `step`, as the engine hands it over. */
+function diffIndex(changes: { row: number; column: number; step: number }[]): DiffIndex {
+  return {
+    length: changes.length,
+    rows: Uint32Array.from(changes, (c) => c.row),
+    columns: Uint32Array.from(changes, (c) => c.column),
+    steps: Uint32Array.from(changes, (c) => c.step),
+  };
 }
 const stepSummary = (step: number, removedRows: number, changedCells = 0) => ({ step, op: 'x', label: `step ${step}`, changedCells, removedRows, findings: 0 });
 
@@ -39,14 +48,14 @@ describe('sheetWrite', () => {
       ['0.00', null],
       ['0.00', null],
     ],
-    diff: [],
+    diff: diffIndex([]),
     summary: summary({}),
     ...overrides,
   });
 
   it('writes values in place, keeps the selection’s format where the engine set none, and highlights changes', () => {
     const write = sheetWrite(
-      result({ diff: [{ row: 1, column: 1, before: ' y', after: 'y', step: 0, reason: 'trimmed', confidence: 1 }], summary: summary({ steps: [stepSummary(0, 0, 1)] }) }),
+      result({ diff: diffIndex([{ row: 1, column: 1, step: 0 }]), summary: summary({ steps: [stepSummary(0, 0, 1)] }) }),
       { rowCount: 3, columnCount: 2, numberFormat: [['General', 'General'], ['General', '@'], ['General', '@']] },
     );
 
@@ -61,7 +70,7 @@ describe('sheetWrite', () => {
       result({
         values: [['A', 'B'], [1, 'x']],
         numberFormats: [[null, null], [null, null]],
-        diff: [{ row: 1, column: 0, before: '1', after: 1, step: 0, reason: 'number', confidence: 1 }],
+        diff: diffIndex([{ row: 1, column: 0, step: 0 }]),
         summary: summary({ steps: [stepSummary(0, 0, 1), stepSummary(1, 1)], removedRows: [0] }),
       }),
       { rowCount: 3, columnCount: 2, numberFormat: [['General', 'General'], ['0', '@'], ['0', '@']] },

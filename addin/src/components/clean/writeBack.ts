@@ -79,12 +79,15 @@ export function sheetWrite(result: CleanResult, original: Original): SheetWrite 
     if (cleared) highlighted += columnCount;
   }
   const finalRow = finalRowMapper(result.summary);
-  for (const change of result.diff) {
-    const row = finalRow(change.row, change.step);
+  // The diff's positions as typed arrays: no object per change, however many.
+  const { rows, columns, steps } = result.diff;
+  for (let i = 0; i < result.diff.length; i++) {
+    const row = finalRow(rows[i] ?? 0, steps[i] ?? 0);
     if (row === null) continue;
     const line = changed[row + header];
-    if (line && change.column < columnCount && !line[change.column]) {
-      line[change.column] = true;
+    const column = columns[i] ?? columnCount;
+    if (line && column < columnCount && !line[column]) {
+      line[column] = true;
       highlighted += 1;
     }
   }

@@ -3,10 +3,14 @@
 // pane's expectations drift apart. `@ts-expect-error` lines check that
 // the declarations are precise, not `any`.
 import {
+  Cleaner,
   Engine,
   Masker,
   engineVersion,
+  type CellDiff,
   type ChatWindow,
+  type CleanResult,
+  type DiffIndex,
   type MaskPolicy,
   type MaskResult,
   type OfficeRange,
@@ -58,6 +62,17 @@ export function useEverything(range: OfficeRange, key: Uint8Array): string {
   masker.free();
   engine.free();
 
+  // Cleaning: where the changes are as typed arrays, their values a page at a time.
+  const cleaner = new Cleaner(range, null);
+  const job = cleaner.start(cleaner.suggest());
+  const result: CleanResult = job.finish();
+  const index: DiffIndex = result.diff;
+  const firstRow: number | undefined = index.rows[0];
+  const positions: Uint32Array = index.columns;
+  const page: CellDiff[] = cleaner.diffPage(0, 50);
+  const after: string | number | boolean | null | undefined = page[0]?.after;
+  cleaner.free();
+
   // @ts-expect-error: not an operator
   const wrongOperator: MaskPolicy = { version: 1, types: { email: 'scramble' } };
   // @ts-expect-error: not a PII type
@@ -66,7 +81,10 @@ export function useEverything(range: OfficeRange, key: Uint8Array): string {
   engine.sheetContext(range, {});
   // @ts-expect-error: the key is bytes, not text
   new Masker('secret', null);
+  // @ts-expect-error: the diff's positions are typed arrays, not change objects
+  const wrongDiff: CellDiff[] = result.diff;
 
   return [version, tokens, dropped, cost, left, kind, cell, send, restored, size,
-    masked.summary.maskedCells, preview.summary.rows[0]?.operator, wrongOperator, wrongType].join();
+    masked.summary.maskedCells, preview.summary.rows[0]?.operator, wrongOperator, wrongType,
+    firstRow, positions.length, after, wrongDiff].join();
 }
