@@ -40,7 +40,7 @@
 //! other reason go to `dead-letter.jsonl`: never nowhere.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -370,21 +370,37 @@ impl Journal {
     /// line appended would be glued to it and be unreadable too.
     fn cut_torn_tail(&self) -> anyhow::Result<()> {
         let path = self.dir.join(journal_name(self.generation));
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
+        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        if bytes.is_empty() || bytes.ends_with(b"\n") {
+        // Read from the end, a block at a time: the journal of a long store
+        // outage can be large, and only its last line matters here.
+        let len = file.metadata()?.len();
+        let mut end = len;
+        let mut block = vec![0u8; 64 * 1024];
+        let whole = loop {
+            if end == 0 {
+                break 0;
+            }
+            let start = end.saturating_sub(block.len() as u64);
+            let chunk = &mut block[..(end - start) as usize];
+            file.seek(SeekFrom::Start(start))?;
+            file.read_exact(chunk)?;
+            if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+                break start + i as u64 + 1;
+            }
+            end = start;
+        };
+        if whole == len {
             return Ok(());
         }
-        let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         tracing::warn!(
-            bytes = bytes.len() - whole,
+            bytes = len - whole,
             "cut an audit journal line left unfinished by a crash (it was never acknowledged)"
         );
-        let file = OpenOptions::new().write(true).open(&path)?;
-        file.set_len(whole as u64)?;
+        file.set_len(whole)?;
         file.sync_all()?;
         Ok(())
     }
