@@ -22,11 +22,14 @@
 // The jobs, wasm | native:
 //   read + profile:        Cleaner.fromFile + profile()   | xlclean profile
 //   read + auto clean:     fromFile + suggest() + start() + step() per
-//                          recipe step + finish() (values, number formats
-//                          and where the changed cells are, as typed
-//                          arrays) + the diff's first page of 50 (as the
-//                          pane) + toCsv()                | xlclean clean --auto --report
-//   read + duplicates:     fromFile + a one-step duplicates recipe
+//                          recipe step + finish() (the summary and where
+//                          the changed cells are, as typed arrays) + the
+//                          diff's first page of 50 + toCsv(): what the pane
+//                          does for a dropped file (only a write-back to an
+//                          Excel selection asks for the table's values, with
+//                          Cleaner.values())          | xlclean clean --auto --report
+//   read + duplicates:     fromFile + a one-step duplicates recipe, start()
+//                          + finish() (summary and diff index; no values)
 //                                                         | xlclean duplicates
 // Also the selection path: a range as Office.js gives it (`new Cleaner`).
 //
@@ -89,8 +92,10 @@ if (tsv) {
   process.exit(0);
 }
 
-// Where the auto clean's time goes: the longest step, and how long the
-// result takes to cross into JavaScript (values, formats, the whole diff).
+// Where the auto clean's time goes: the longest step, how long the result
+// takes to cross into JavaScript (the summary and the diff index), and what
+// only a write-back to a selection pays besides: the table's values and
+// formats (values()) — and, for comparison, the whole diff's.
 for (let run = 1; run <= runs; run++) {
   const cleaner = pkg.Cleaner.fromFile(bytes, name, null);
   record('  phase: suggest()', timed(() => cleaner.suggest()));
@@ -105,6 +110,7 @@ for (let run = 1; run <= runs; run++) {
   record('  phase: slowest step()', slowest, slowestName);
   const finished = timed(() => job.finish());
   record('  phase: finish() (result to JS)', finished);
+  record('  phase: values() (write-back only)', timed(() => cleaner.values()));
   // Not what the pane does (it shows a page of 50 at a time): the cost of
   // every change's values crossing, for comparison with the report.
   record('  phase: diffPage() all, 10k a page', timed(() => {

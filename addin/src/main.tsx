@@ -60,6 +60,7 @@ const services: Services = {
     openFile: (file, sheet) => engine.openCleanerFile(file, sheet),
     openRange: (range) => engine.openCleanerRange(range),
     run: (recipe, options) => engine.runClean(recipe, options),
+    values: () => engine.cleanedValues(),
     undo: () => engine.undoClean(),
     csv: () => engine.cleanedCsv(),
     diffPage: (start, count) => engine.cleanDiffPage(start, count),

@@ -12,8 +12,10 @@ export const DIFF_PAGE_SIZE = 50;
 
 /**
  * suggest() + start() + step() per recipe step + finish() + the diff's first
- * page + toCsv(), as the Clean tab does (it asks for further pages as the user
- * turns them).
+ * page + toCsv(), as the Clean tab does for a dropped file (it asks for further
+ * pages as the user turns them). finish() hands over the summary and where the
+ * changes are, not the cleaned table: only applying to an Excel selection asks
+ * for that (`Cleaner.values()`), and a file is downloaded as the CSV.
  */
 export function autoClean(cleaner) {
   const job = cleaner.start(cleaner.suggest());
@@ -42,8 +44,13 @@ export function runJob(pkg, job, bytes, fileName) {
         return `${profile.columns.length} columns profiled`;
       }
       case 'read + duplicates': {
-        const result = cleaner.start(duplicatesOnly).finish();
-        return `${result.summary.findings.length} duplicate rows`;
+        const job = cleaner.start(duplicatesOnly);
+        try {
+          const result = job.finish();
+          return `${result.summary.findings.length} duplicate rows`;
+        } finally {
+          job.free();
+        }
       }
       case 'read + auto clean': {
         const out = autoClean(cleaner);

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { CellDiff, CleanProgress, CleanResult, DiffIndex, Recipe } from '../engine/types.ts';
+import type { CellDiff, CleanProgress, CleanResult, DiffIndex, Recipe, SheetValues } from '../engine/types.ts';
 import type { CleanOpenedFile } from '../engine/protocol.ts';
 import type { CleanRunOptions } from '../engine/client.ts';
 import type { Selection } from '../office/excel.ts';
@@ -35,11 +35,16 @@ function indexOf(diff: CellDiff[]): DiffIndex {
   };
 }
 
+/** The cleaned table as the engine gives it for a write-back. */
+const cleanedSheet: SheetValues = {
+  hasHeader: true,
+  values: [['Date', 'Account', 'Amount', 'Approved', 'Memo'], ...Array.from({ length: 6 }, (_, i) => ['2024-01-01', '4000', i, true, ''])],
+  numberFormats: [[null, null, null, null, null], ...Array.from({ length: 6 }, () => [null, null, '0.00', null, null])],
+};
+
 function cleanResult(diff: CellDiff[] = diffOf(2)): CleanResult {
   return {
     hasHeader: true,
-    values: [['Date', 'Account', 'Amount', 'Approved', 'Memo'], ...Array.from({ length: 6 }, (_, i) => ['2024-01-01', '4000', i, true, ''])],
-    numberFormats: [[null, null, null, null, null], ...Array.from({ length: 6 }, () => [null, null, '0.00', null, null])],
     diff: indexOf(diff),
     summary: {
       columns: ['Date', 'Account', 'Amount', 'Approved', 'Memo'],
@@ -66,7 +71,8 @@ function fakeClean(overrides: Partial<CleanApi> = {}) {
     openFile: vi.fn<CleanApi['openFile']>(() => Promise.resolve(opened)),
     openRange: vi.fn<CleanApi['openRange']>(() => Promise.resolve({ profile: ledgerProfile, recipe: suggested })),
     ...runChanging(diffOf(2)),
-    undo: vi.fn<CleanApi['undo']>(() => Promise.resolve(null)),
+    values: vi.fn<CleanApi['values']>(() => Promise.resolve(cleanedSheet)),
+    undo: vi.fn<CleanApi['undo']>(() => Promise.resolve(true)),
     csv: vi.fn<CleanApi['csv']>(() => Promise.resolve(new TextEncoder().encode('Amount\n1\n'))),
     ...overrides,
   };
@@ -234,6 +240,8 @@ describe('CleanView recipe', () => {
       expect(props.clean.run).toHaveBeenCalledTimes(2);
     });
     expect(props.clean.undo).toHaveBeenCalledTimes(1);
+    // Nothing was applied: the cleaned table never crossed from the engine.
+    expect(props.clean.values).not.toHaveBeenCalled();
   });
 });
 
@@ -276,6 +284,8 @@ describe('CleanView diff', () => {
 
     expect(props.download).toHaveBeenCalledWith('ledger-cleaned.csv', new TextEncoder().encode('Amount\n1\n'));
     expect(screen.queryByRole('button', { name: 'Apply to sheet' })).not.toBeInTheDocument();
+    // A file needs only the CSV: the cleaned table's values are never asked for.
+    expect(props.clean.values).not.toHaveBeenCalled();
   });
 
   it('shows a failed download to the user', async () => {
@@ -307,9 +317,13 @@ describe('CleanView in Excel', () => {
     expect(props.clean.openRange).toHaveBeenCalledWith({ values: selection.values, numberFormat: selection.numberFormat, hasHeader: null });
 
     await user.click(screen.getByRole('button', { name: 'Run 3 steps' }));
-    await user.click(await screen.findByRole('button', { name: 'Apply to sheet' }));
+    await screen.findByRole('button', { name: 'Apply to sheet' });
+    // The values cross from the engine only once the user applies.
+    expect(props.clean.values).not.toHaveBeenCalled();
+    await user.click(screen.getByRole('button', { name: 'Apply to sheet' }));
 
     expect(await screen.findByTestId('applied-message')).toHaveTextContent('Written to Sheet1!A1:E7; 2 changed cells highlighted.');
+    expect(props.clean.values).toHaveBeenCalledOnce();
     const request = applyToSheet.mock.calls[0]?.[0];
     expect(request?.address).toBe('Sheet1!A1:E7');
     expect(request?.values[1]).toEqual(['2024-01-01', '4000', 0, true, '']);
@@ -338,6 +352,21 @@ describe('CleanView in Excel', () => {
     await user.click(await screen.findByRole('button', { name: 'Apply to sheet' }));
 
     expect(await screen.findByTestId('error-message')).toHaveTextContent('The sheet was not changed: The range is protected.');
+    expect(screen.getByRole('button', { name: 'Apply to sheet' })).toBeEnabled();
+  });
+
+  it('writes nothing when the engine cannot give the cleaned values', async () => {
+    const readSelection = vi.fn(() => Promise.resolve(selection));
+    const applyToSheet = vi.fn<NonNullable<CleanViewProps['applyToSheet']>>();
+    const clean = fakeClean({ values: vi.fn(() => Promise.reject(new Error('The engine was shut down.'))) });
+    const { user } = setup('excel', { readSelection, applyToSheet, clean });
+
+    await user.click(screen.getByRole('button', { name: 'Profile selection' }));
+    await user.click(await screen.findByRole('button', { name: 'Run 3 steps' }));
+    await user.click(await screen.findByRole('button', { name: 'Apply to sheet' }));
+
+    expect(await screen.findByTestId('error-message')).toHaveTextContent('The sheet was not changed: The engine was shut down.');
+    expect(applyToSheet).not.toHaveBeenCalled();
     expect(screen.getByRole('button', { name: 'Apply to sheet' })).toBeEnabled();
   });
 

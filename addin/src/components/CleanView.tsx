@@ -39,8 +39,13 @@ export interface CleanApi {
   openFile: (file: File, sheet?: string) => Promise<CleanOpenedFile>;
   openRange: (range: OfficeRange) => Promise<CleanOpened>;
   run: (recipe: Recipe, options: CleanRunOptions) => Promise<CleanResult>;
-  /** Takes back the last finished run in the engine. */
-  undo: () => Promise<SheetValues | null>;
+  /**
+   * The table as it stands in the engine, as Office.js writes it: asked for only
+   * when the user applies a run to the selection (a big sheet has a million cells).
+   */
+  values: () => Promise<SheetValues>;
+  /** Takes back the last finished run in the engine; false when there was none. */
+  undo: () => Promise<boolean>;
   /** The table as it stands (cleaned after a run), as UTF-8 CSV. */
   csv: () => Promise<Uint8Array>;
   /** Changes `start` to `start + count` of the last run's diff, with their values. */
@@ -181,7 +186,7 @@ export function CleanView({ mode, readSelection, clean, applyToSheet, download =
     setError(null);
     setInfo(null);
     try {
-      const write = sheetWrite(result, {
+      const write = sheetWrite(result, await clean.values(), {
         rowCount: selection.values.length,
         columnCount: selection.values[0]?.length ?? 0,
         numberFormat: selection.numberFormat ?? [],

@@ -94,6 +94,7 @@ export function createEngineApi(): EngineApi {
     cleanCancel: () => {
       dropJob();
     },
+    cleanValues: () => openedCleaner().values(),
     cleanUndo: () => openedCleaner().undo(),
     cleanCsv: () => openedCleaner().toCsv(),
     cleanDiffPage: (start, count) => openedCleaner().diffPage(start, count),

@@ -259,6 +259,22 @@ describe('EngineClient cleaning runs', () => {
     await expect(page).resolves.toEqual([change]);
   });
 
+  it('asks the worker for the cleaned values on their own, and undo answers whether it took a run back', async () => {
+    const worker = new FakeWorker();
+    const client = new EngineClient(worker);
+    const sheet = { hasHeader: true, values: [['Amount'], [1]], numberFormats: [[null], ['0.00']] };
+
+    const values = client.cleanedValues();
+    expect(worker.lastRequest()).toEqual({ id: 1, type: 'cleanValues' });
+    await answer(worker, 0, 'cleanValues', sheet);
+    await expect(values).resolves.toEqual(sheet);
+
+    const undo = client.undoClean();
+    expect(worker.lastRequest()).toEqual({ id: 2, type: 'cleanUndo' });
+    await answer(worker, 1, 'cleanUndo', true);
+    await expect(undo).resolves.toBe(true);
+  });
+
   it('cancels between steps when aborted, and rejects with an AbortError', async () => {
     const worker = new FakeWorker();
     const client = new EngineClient(worker);

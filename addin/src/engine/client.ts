@@ -187,8 +187,16 @@ export class EngineClient {
     return this.call('cleanFinish', {});
   }
 
-  /** Takes back the last finished run; resolves to the table's values then, or null if there was none. */
-  undoClean(): Promise<SheetValues | null> {
+  /**
+   * The open table as it stands (cleaned once a run finished), as Office.js writes it:
+   * a run's result leaves it out, since only a write-back to the selection needs it.
+   */
+  cleanedValues(): Promise<SheetValues> {
+    return this.call('cleanValues', {});
+  }
+
+  /** Takes back the last finished run; resolves to whether there was one (the values then: `cleanedValues`). */
+  undoClean(): Promise<boolean> {
     return this.call('cleanUndo', {});
   }
 

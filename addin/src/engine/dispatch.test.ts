@@ -31,6 +31,7 @@ function fakeEngine(overrides: Partial<EngineApi> = {}) {
     cleanStep: unused('cleanStep'),
     cleanFinish: unused('cleanFinish'),
     cleanCancel: unused('cleanCancel'),
+    cleanValues: unused('cleanValues'),
     cleanUndo: unused('cleanUndo'),
     cleanCsv: unused('cleanCsv'),
     cleanDiffPage: unused('cleanDiffPage'),
@@ -167,5 +168,17 @@ describe('dispatch of cleaning requests', () => {
 
     expect(dispatch(engine, { id: 5, type: 'cleanDiffPage', start: 100, count: 50 })).toEqual({ id: 5, ok: true, result: [change] });
     expect(cleanDiffPage).toHaveBeenCalledWith(100, 50);
+  });
+
+  it('asks the cleaner for the values to write back, and undo only says whether it took a run back', () => {
+    const sheet = { hasHeader: true, values: [['Amount'], [1]], numberFormats: [[null], ['0.00']] };
+    const cleanValues = vi.fn<EngineApi['cleanValues']>(() => sheet);
+    const cleanUndo = vi.fn<EngineApi['cleanUndo']>(() => false);
+    const { engine } = fakeEngine({ cleanValues, cleanUndo });
+
+    expect(dispatch(engine, { id: 6, type: 'cleanValues' })).toEqual({ id: 6, ok: true, result: sheet });
+    expect(dispatch(engine, { id: 7, type: 'cleanUndo' })).toEqual({ id: 7, ok: true, result: false });
+    expect(cleanValues).toHaveBeenCalledOnce();
+    expect(cleanUndo).toHaveBeenCalledOnce();
   });
 });

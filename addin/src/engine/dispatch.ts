@@ -42,7 +42,8 @@ export interface EngineApi {
   cleanStep(): CleanProgress;
   cleanFinish(): CleanResult;
   cleanCancel(): void;
-  cleanUndo(): SheetValues | null;
+  cleanValues(): SheetValues;
+  cleanUndo(): boolean;
   cleanCsv(): Uint8Array;
   cleanDiffPage(start: number, count: number): CellDiff[];
 }
@@ -93,6 +94,8 @@ function answer(engine: EngineApi, request: EngineRequest): Answer {
     case 'cleanCancel':
       engine.cleanCancel();
       return null;
+    case 'cleanValues':
+      return engine.cleanValues();
     case 'cleanUndo':
       return engine.cleanUndo();
     case 'cleanCsv':

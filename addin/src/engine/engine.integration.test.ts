@@ -123,6 +123,10 @@ describe('the wasm cleaner behind the worker', () => {
     const result = resultOf(dispatch(engine, { id: 13, type: 'cleanFinish' })) as EngineResults['cleanFinish'];
 
     expect(result.summary.columns).toEqual(['Customer', 'Amount']);
+    expect(result.hasHeader).toBe(true);
+    // The cleaned table stays in the worker until asked for (to write back to a selection).
+    expect(result).not.toHaveProperty('values');
+    expect(result).not.toHaveProperty('numberFormats');
     // Where the changes are comes with the result; their values a page at a time.
     const changes = resultOf(dispatch(engine, { id: 16, type: 'cleanDiffPage', start: 0, count: result.diff.length })) as EngineResults['cleanDiffPage'];
     expect(changes).toHaveLength(result.diff.length);
@@ -139,9 +143,13 @@ describe('the wasm cleaner behind the worker', () => {
 
     const csv = new TextDecoder().decode(resultOf(dispatch(engine, { id: 14, type: 'cleanCsv' })) as Uint8Array);
     expect(csv.trim().split(/\r?\n/)).toEqual(['Customer,Amount', 'Acme,1200.5', 'Beta,', 'Acme,300', 'Acme,300']);
+    const cleaned = resultOf(dispatch(engine, { id: 19, type: 'cleanValues' })) as EngineResults['cleanValues'];
+    expect(cleaned.hasHeader).toBe(true);
+    expect(cleaned.values).toEqual([['Customer', 'Amount'], ['Acme', 1200.5], ['Beta', ''], ['Acme', 300], ['Acme', 300]]);
 
-    const undone = resultOf(dispatch(engine, { id: 15, type: 'cleanUndo' })) as EngineResults['cleanUndo'];
-    expect(undone?.values[1]).toEqual(['Acme', ' 1200.50 ']);
+    expect(resultOf(dispatch(engine, { id: 15, type: 'cleanUndo' }))).toBe(true);
+    const undone = resultOf(dispatch(engine, { id: 20, type: 'cleanValues' })) as EngineResults['cleanValues'];
+    expect(undone.values[1]).toEqual(['Acme', ' 1200.50 ']);
     // An undone run has no changes to show.
     const afterUndo = dispatch(engine, { id: 18, type: 'cleanDiffPage', start: 0, count: 50 });
     expect(afterUndo.ok).toBe(false);

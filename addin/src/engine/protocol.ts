@@ -64,6 +64,8 @@ export interface EngineRequestBodies {
   cleanStep: object;
   cleanFinish: object;
   cleanCancel: object;
+  /** The open table as it stands, to write back to the selection (only asked for then: a big one is a million cells). */
+  cleanValues: object;
   cleanUndo: object;
   cleanCsv: object;
   /** Changes `start` to `start + count` of the last finished run (see `DiffIndex`). */
@@ -93,8 +95,9 @@ export interface EngineResults {
   cleanStep: CleanProgress;
   cleanFinish: CleanResult;
   cleanCancel: null;
-  /** The table's values after taking back the last run, or null when there was none. */
-  cleanUndo: SheetValues | null;
+  cleanValues: SheetValues;
+  /** Whether there was a run to take back (the values then: `cleanValues`). */
+  cleanUndo: boolean;
   /** The cleaned table as UTF-8 CSV. */
   cleanCsv: Uint8Array;
   cleanDiffPage: CellDiff[];

@@ -26,6 +26,12 @@
 //! module's memory by hundreds of MB, which it never gives back). `finish()`
 //! hands over where the changes are as typed arrays ([`DiffIndex`]), and
 //! `diffPage()` the values of the page the user looks at.
+//!
+//! Nor does `finish()` hand over the cleaned table: building a million
+//! cells as JavaScript values was a quarter of a duplicates run's time,
+//! and only writing back to an Excel selection needs them. `values()`
+//! gives them when asked (a dropped file needs only `toCsv()`), and
+//! `undo()` likewise only says whether it took anything back.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -60,6 +66,8 @@ export interface CleanSummary { columns: string[]; rowsBefore: number; rowsAfter
  * The header row comes first when the selection had one. Dates are Excel serials with a date
  * format, percentages fractions with a % format; `null` formats leave the cell's format as it is.
  * When rows were removed, the range has fewer rows than the selection: clear the rows below.
+ * After an undo, the columns whose format it took back carry the selection's own formats again
+ * (or `General`) until the next run finishes.
  */
 export interface SheetValues { hasHeader: boolean; values: (string | number | boolean)[][]; numberFormats: (string | null)[][] }
 /**
@@ -69,7 +77,12 @@ export interface SheetValues { hasHeader: boolean; values: (string | number | bo
  * Their values before and after: `Cleaner.diffPage`, a page at a time.
  */
 export interface DiffIndex { length: number; rows: Uint32Array; columns: Uint32Array; steps: Uint32Array }
-export interface CleanResult extends SheetValues { diff: DiffIndex; summary: CleanSummary }
+/**
+ * A finished run: where the changes are and a summary. The cleaned table itself is not in it:
+ * `Cleaner.values()` gives it for a write-back, `Cleaner.toCsv()` as a file.
+ * `hasHeader`: the table's first row is its header (`values()` then starts with it).
+ */
+export interface CleanResult { hasHeader: boolean; diff: DiffIndex; summary: CleanSummary }
 "#;
 
 /// Mirrors `CleanerOptions` above.
@@ -106,6 +119,9 @@ struct State {
     /// The cells the last finished application left, for `diffPage()`;
     /// `None` once anything was undone or another job started.
     last_diff: Option<LastDiff>,
+    /// The columns whose format an undo took back to none since the last
+    /// finished application, for `values()` (see `sheet_values`).
+    restored: Vec<usize>,
 }
 
 /// What the diff of the last finished application needs besides its step
@@ -133,9 +149,10 @@ impl State {
             .all(|log| log.removed_rows.is_empty())
     }
 
-    /// The table in Office.js form. `restored`: columns whose format was
-    /// just taken back to none; they get the selection's own formats again
-    /// (or `General`), every other format-less column `null`. Borrows the
+    /// The table in Office.js form. `restored`: columns whose format an
+    /// undo took back to none (since the last finished application); they
+    /// get the selection's own formats again (or `General`), every other
+    /// format-less column `null`. Borrows the
     /// texts: a big sheet has a million cells, each copied once only, into
     /// the JSON.
     fn sheet_values<'a>(&'a self, table: &'a Table, restored: &[usize]) -> SheetValues<'a> {
@@ -263,8 +280,7 @@ struct CleanSummary<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CleanResult<'a> {
-    #[serde(flatten)]
-    sheet: SheetValues<'a>,
+    has_header: bool,
     summary: CleanSummary<'a>,
 }
 
@@ -376,16 +392,15 @@ impl Cleaner {
     }
 
     /// Takes back the last finished application, every step of it.
-    /// Returns the values to write back, or `null` when there is nothing
-    /// to undo.
-    #[wasm_bindgen(unchecked_return_type = "SheetValues | null")]
-    pub fn undo(&self) -> Result<JsValue, JsError> {
+    /// Returns whether there was one; the values to write back then:
+    /// `values()`.
+    pub fn undo(&self) -> Result<bool, JsError> {
         self.take_back(usize::MAX)
     }
 
     /// Takes back the last step of the last finished application.
-    #[wasm_bindgen(js_name = undoStep, unchecked_return_type = "SheetValues | null")]
-    pub fn undo_step(&self) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(js_name = undoStep)]
+    pub fn undo_step(&self) -> Result<bool, JsError> {
         self.take_back(1)
     }
 
@@ -405,11 +420,12 @@ impl Cleaner {
         Ok(csv)
     }
 
-    /// The table as it stands, in Office.js form.
+    /// The table as it stands, in Office.js form: what to write back
+    /// after a run (or an undo).
     #[wasm_bindgen(unchecked_return_type = "SheetValues")]
     pub fn values(&self) -> Result<JsValue, JsError> {
         let state = self.state.borrow();
-        to_js(&state.sheet_values(state.table()?, &[]))
+        to_js(&state.sheet_values(state.table()?, &state.restored))
     }
 
     /// Changes `start` to `start + count` (fewer at the end) of the last
@@ -459,32 +475,34 @@ impl Cleaner {
                 history: Vec::new(),
                 original_formats,
                 last_diff: None,
+                restored: Vec::new(),
             })),
         }
     }
 
-    /// Undoes up to `steps` steps of the last application.
-    fn take_back(&self, steps: usize) -> Result<JsValue, JsError> {
+    /// Undoes up to `steps` steps of the last application; false when
+    /// there was none.
+    fn take_back(&self, steps: usize) -> Result<bool, JsError> {
         let state = &mut *self.state.borrow_mut();
-        let mut table = state.table.take().ok_or_else(|| to_js_error(BUSY))?;
+        let table = state.table.as_mut().ok_or_else(|| to_js_error(BUSY))?;
         state.last_diff = None;
         let Some(mut logs) = state.history.pop() else {
-            state.table = Some(table);
-            return Ok(JsValue::NULL);
+            return Ok(false);
         };
-        let mut restored = Vec::new();
         for _ in 0..steps {
             let Some(log) = logs.pop() else { break };
-            recipe::undo_step(&mut table, &log);
-            restored.extend(log.formats_before.iter().map(|(c, _)| *c));
+            recipe::undo_step(table, &log);
+            for (column, _) in &log.formats_before {
+                if !state.restored.contains(column) {
+                    state.restored.push(*column);
+                }
+            }
         }
         if !logs.is_empty() {
             state.history.push(logs);
         }
         state.analyses = engine::recipe::Analyses::new();
-        let result = to_js(&state.sheet_values(&table, &restored));
-        state.table = Some(table);
-        result
+        Ok(true)
     }
 }
 
@@ -535,9 +553,9 @@ impl CleanJob {
     }
 
     /// Runs the steps not run yet and hands the cleaned table to the
-    /// cleaner (undoable with `undo()`); returns what to write back, where
-    /// the changed cells are (their values: `Cleaner.diffPage`) and a
-    /// summary.
+    /// cleaner (undoable with `undo()`); returns where the changed cells
+    /// are (their values: `Cleaner.diffPage`) and a summary. What to write
+    /// back: `Cleaner.values()`.
     #[wasm_bindgen(unchecked_return_type = "CleanResult")]
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let job = self.job.as_mut().ok_or_else(|| to_js_error(ENDED))?;
@@ -561,7 +579,7 @@ impl CleanJob {
             .collect();
         let mut state = self.state.borrow_mut();
         let result = to_js(&CleanResult {
-            sheet: state.sheet_values(&applied.table, &[]),
+            has_header: state.has_header,
             summary: summary(&applied, &recipe, &self.columns, self.rows_before),
         })
         .and_then(|result| {
@@ -571,6 +589,8 @@ impl CleanJob {
         let Applied { table, log } = applied;
         state.table = Some(table);
         state.analyses = recipe::Analyses::new();
+        // The formats an earlier undo took back are the table's own again.
+        state.restored.clear();
         if !log.is_empty() {
             let step_starts = log
                 .iter()

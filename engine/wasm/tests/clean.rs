@@ -74,25 +74,33 @@ fn suggests_a_recipe_for_a_messy_range_and_cleans_it() {
 
     let mut job = cleaner.start(recipe).unwrap();
     let result = job.finish().unwrap();
-    // Header first, then the data rows as Office.js takes them.
     assert_eq!(get(&result, "hasHeader"), true);
-    assert_eq!(get_str(&result, "values.0.1"), "Amount");
-    assert_eq!(get_f64(&result, "values.1.1"), 1234.56);
-    assert_eq!(get_str(&result, "values.3.1"), "");
-    assert_eq!(get_f64(&result, "values.5.1"), -1000.0);
-    assert_eq!(get_str(&result, "values.3.0"), "Acme GmbH");
-    assert_eq!(get_str(&result, "values.6.0"), "Globex Ltd");
-    assert_eq!(get(&result, "values.1.4"), true);
+    // The cleaned table is not in the result: values() gives it when asked.
+    assert!(get(&result, "values").is_undefined());
+    assert!(get(&result, "numberFormats").is_undefined());
+    let sheet = cleaner.values().unwrap();
+    // Header first, then the data rows as Office.js takes them.
+    assert_eq!(get(&sheet, "hasHeader"), true);
+    assert_eq!(get_str(&sheet, "values.0.1"), "Amount");
+    assert_eq!(get_f64(&sheet, "values.1.1"), 1234.56);
+    assert_eq!(get_str(&sheet, "values.3.1"), "");
+    assert_eq!(get_f64(&sheet, "values.5.1"), -1000.0);
+    assert_eq!(get_str(&sheet, "values.3.0"), "Acme GmbH");
+    assert_eq!(get_str(&sheet, "values.6.0"), "Globex Ltd");
+    assert_eq!(get(&sheet, "values.1.4"), true);
     // Percentages as fractions with a % format, dates as serials with a
     // date format (2024-02-03: day first, settled by the 15th).
-    assert_eq!(get_f64(&result, "values.1.3"), 0.05);
-    assert_eq!(get_str(&result, "numberFormats.1.3"), "0.00%");
-    assert_eq!(get_f64(&result, "values.2.2"), 45325.0);
-    assert_eq!(get_str(&result, "numberFormats.2.2"), "yyyy-mm-dd");
+    assert_eq!(get_f64(&sheet, "values.1.3"), 0.05);
+    assert_eq!(get_str(&sheet, "numberFormats.1.3"), "0.00%");
+    assert_eq!(get_f64(&sheet, "values.2.2"), 45325.0);
+    assert_eq!(get_str(&sheet, "numberFormats.2.2"), "yyyy-mm-dd");
     assert!(
-        get(&result, "numberFormats.0.2").is_null(),
+        get(&sheet, "numberFormats.0.2").is_null(),
         "header untouched"
     );
+    assert_eq!(get_str(&sheet, "numberFormats.6.1"), "#,##0.00");
+    // A text column gets no format: the selection's own stays.
+    assert!(get(&sheet, "numberFormats.1.0").is_null());
 
     let change = whole_diff(&cleaner, &result)
         .into_iter()
@@ -149,6 +157,10 @@ fn step_by_step_gives_what_one_call_gives() {
     }
     assert_eq!(calls, total);
     assert_eq!(text(&job.finish().unwrap()), text(&expected));
+    assert_eq!(
+        text(&stepped.values().unwrap()),
+        text(&one_shot.values().unwrap())
+    );
     assert_eq!(stepped.to_csv().unwrap(), one_shot.to_csv().unwrap());
     assert!(error_message(job.step().unwrap_err()).contains("ended"));
 }
@@ -184,12 +196,14 @@ fn undo_restores_exactly() {
 
     // The last step alone (duplicates: flags only, changes no cell), then
     // the rest of the application.
-    let after_step = cleaner.undo_step().unwrap();
+    assert!(cleaner.undo_step().unwrap());
+    let after_step = cleaner.values().unwrap();
     assert_eq!(
         text(&get(&after_step, "values")),
         text(&get(&cleaned, "values"))
     );
-    let restored = cleaner.undo().unwrap();
+    assert!(cleaner.undo().unwrap());
+    let restored = cleaner.values().unwrap();
     assert_eq!(
         text(&get(&restored, "values")),
         text(&get(&original, "values"))
@@ -200,17 +214,22 @@ fn undo_restores_exactly() {
     assert_eq!(get_str(&restored, "numberFormats.2.2"), "General");
     assert_eq!(get_str(&restored, "numberFormats.6.1"), "#,##0");
     assert!(get(&restored, "numberFormats.2.0").is_null());
+    // Asked again, the same.
+    assert_eq!(text(&cleaner.values().unwrap()), text(&restored));
     assert_eq!(cleaner.undo_depth(), 0);
-    assert!(cleaner.undo().unwrap().is_null());
+    assert!(!cleaner.undo().unwrap());
+    assert_eq!(text(&cleaner.values().unwrap()), text(&restored));
 
-    // Two applications, undone last first.
+    // Two applications, undone last first. Once a run finishes, the
+    // formats undo had put back are the table's own again (`null`).
     cleaner.start(recipe).unwrap().finish().unwrap();
+    assert_eq!(text(&cleaner.values().unwrap()), text(&cleaned));
     let merge = json(
         r#"{"steps": [{"op": "replace_values", "column": "Customer", "map": {"Acme GmbH": "ACME"}}]}"#,
     );
     cleaner.start(merge).unwrap().finish().unwrap();
     assert_eq!(cleaner.undo_depth(), 2);
-    cleaner.undo().unwrap();
+    assert!(cleaner.undo().unwrap());
     assert_eq!(text(&cleaner.values().unwrap()), text(&cleaned));
 
     // Undoing one step of a two-step application keeps the first.
@@ -219,15 +238,49 @@ fn undo_restores_exactly() {
         r#"{"steps": [{"op": "standardize", "column": "Amount", "as": "decimal", "numberLocale": "1.234,56"},
                       {"op": "replace_values", "column": "Customer", "map": {"Acme GmbH": "ACME"}}]}"#,
     );
-    let applied = fresh.start(two_steps).unwrap().finish().unwrap();
-    assert_eq!(get_str(&applied, "values.1.0"), "ACME");
-    let one_back = fresh.undo_step().unwrap();
+    fresh.start(two_steps).unwrap().finish().unwrap();
+    assert_eq!(get_str(&fresh.values().unwrap(), "values.1.0"), "ACME");
+    assert!(fresh.undo_step().unwrap());
+    let one_back = fresh.values().unwrap();
     assert_eq!(get_str(&one_back, "values.1.0"), "Acme GmbH");
     assert_eq!(get_f64(&one_back, "values.1.1"), 1234.56);
     assert_eq!(fresh.undo_depth(), 1);
-    let all_back = fresh.undo_step().unwrap();
+    assert!(fresh.undo_step().unwrap());
+    let all_back = fresh.values().unwrap();
     assert_eq!(get_str(&all_back, "values.1.1"), "1.234,56");
     assert_eq!(fresh.undo_depth(), 0);
+}
+
+#[wasm_bindgen_test]
+fn values_after_undoing_step_by_step_restore_every_column_taken_back() {
+    // Two steps that each set a format: undone one at a time, the values
+    // asked for only at the end must put back the selection's formats of
+    // both columns, not only of the last step undone.
+    let cleaner = cleaner();
+    let two_formats = json(
+        r#"{"steps": [{"op": "standardize", "column": "Date", "as": "date", "dateOrder": "dmy"},
+                      {"op": "standardize", "column": "Amount", "as": "decimal", "numberLocale": "1.234,56"}]}"#,
+    );
+    cleaner.start(two_formats).unwrap().finish().unwrap();
+    let cleaned = cleaner.values().unwrap();
+    assert_eq!(get_str(&cleaned, "numberFormats.2.2"), "yyyy-mm-dd");
+    assert_eq!(get_str(&cleaned, "numberFormats.6.1"), "#,##0.00");
+    assert!(cleaner.undo_step().unwrap());
+    // The Amount step alone taken back: its column has the selection's formats again.
+    let one_back = cleaner.values().unwrap();
+    assert_eq!(get_str(&one_back, "numberFormats.6.1"), "#,##0");
+    assert_eq!(get_str(&one_back, "numberFormats.2.2"), "yyyy-mm-dd");
+    assert!(cleaner.undo_step().unwrap());
+    let all_back = cleaner.values().unwrap();
+    assert_eq!(get_str(&all_back, "numberFormats.6.1"), "#,##0");
+    assert_eq!(get_str(&all_back, "numberFormats.2.1"), "General");
+    assert_eq!(get_str(&all_back, "numberFormats.2.2"), "General");
+    assert!(get(&all_back, "numberFormats.2.0").is_null());
+    // A job started and cancelled changes nothing of that.
+    let mut job = cleaner.start(cleaner.suggest().unwrap()).unwrap();
+    job.step().unwrap();
+    job.cancel();
+    assert_eq!(text(&cleaner.values().unwrap()), text(&all_back));
 }
 
 #[wasm_bindgen_test]
@@ -280,8 +333,9 @@ fn text_beyond_the_basic_plane_round_trips() {
         .unwrap()
         .finish()
         .unwrap();
-    assert_eq!(get_str(&result, "values.1.0"), "😀 Café");
-    assert_eq!(get_str(&result, "values.2.0"), "Naïve 👍🏽");
+    let sheet = cleaner.values().unwrap();
+    assert_eq!(get_str(&sheet, "values.1.0"), "😀 Café");
+    assert_eq!(get_str(&sheet, "values.2.0"), "Naïve 👍🏽");
     let trimmed = whole_diff(&cleaner, &result)
         .into_iter()
         .find(|c| get(c, "row") == 0 && get(c, "column") == 0)
@@ -305,7 +359,8 @@ fn cleans_a_file_and_downloads_csv() {
         .unwrap()
         .finish()
         .unwrap();
-    assert_eq!(get_f64(&result, "values.1.0"), 1.5);
+    assert_eq!(get(&result, "hasHeader"), true);
+    assert_eq!(get_f64(&cleaner.values().unwrap(), "values.1.0"), 1.5);
     assert_eq!(
         String::from_utf8(cleaner.to_csv().unwrap()).unwrap(),
         "Amount,Paid\n1.5,true\n2.25,false\n7,true\n"

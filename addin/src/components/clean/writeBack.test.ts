@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CleanResult, CleanSummary, DiffIndex } from '../../engine/types.ts';
+import type { CleanResult, CleanSummary, DiffIndex, SheetValues } from '../../engine/types.ts';
 import { finalRowMapper, sheetWrite, showValue } from './writeBack.ts';
 
 function summary(overrides: Partial<CleanSummary>): CleanSummary {
@@ -38,6 +38,12 @@ describe('finalRowMapper', () => {
 describe('sheetWrite', () => {
   const result = (overrides: Partial<CleanResult>): CleanResult => ({
     hasHeader: true,
+    diff: diffIndex([]),
+    summary: summary({}),
+    ...overrides,
+  });
+  const sheet = (overrides: Partial<SheetValues> = {}): SheetValues => ({
+    hasHeader: true,
     values: [
       ['A', 'B'],
       [1, 'x'],
@@ -48,14 +54,13 @@ describe('sheetWrite', () => {
       ['0.00', null],
       ['0.00', null],
     ],
-    diff: diffIndex([]),
-    summary: summary({}),
     ...overrides,
   });
 
   it('writes values in place, keeps the selection’s format where the engine set none, and highlights changes', () => {
     const write = sheetWrite(
       result({ diff: diffIndex([{ row: 1, column: 1, step: 0 }]), summary: summary({ steps: [stepSummary(0, 0, 1)] }) }),
+      sheet(),
       { rowCount: 3, columnCount: 2, numberFormat: [['General', 'General'], ['General', '@'], ['General', '@']] },
     );
 
@@ -68,11 +73,10 @@ describe('sheetWrite', () => {
   it('clears and highlights the rows left over when rows were removed', () => {
     const write = sheetWrite(
       result({
-        values: [['A', 'B'], [1, 'x']],
-        numberFormats: [[null, null], [null, null]],
         diff: diffIndex([{ row: 1, column: 0, step: 0 }]),
         summary: summary({ steps: [stepSummary(0, 0, 1), stepSummary(1, 1)], removedRows: [0] }),
       }),
+      sheet({ values: [['A', 'B'], [1, 'x']], numberFormats: [[null, null], [null, null]] }),
       { rowCount: 3, columnCount: 2, numberFormat: [['General', 'General'], ['0', '@'], ['0', '@']] },
     );
 
@@ -81,6 +85,19 @@ describe('sheetWrite', () => {
     // Row 1 of the first step became row 0 after the removal: the sheet's second row.
     expect(write.changed).toEqual([[false, false], [true, false], [true, true]]);
     expect(write.highlighted).toBe(3);
+  });
+
+  it('numbers the diff’s rows after the header only when the table has one', () => {
+    const write = sheetWrite(
+      result({ hasHeader: false, diff: diffIndex([{ row: 0, column: 1, step: 0 }]), summary: summary({ steps: [stepSummary(0, 0, 1)] }) }),
+      sheet({ hasHeader: false, values: [[1, 'x'], [2, 'y']], numberFormats: [['0.00', null], ['0.00', null]] }),
+      { rowCount: 2, columnCount: 2, numberFormat: [['General', '@'], ['General', '@']] },
+    );
+
+    expect(write.values).toEqual([[1, 'x'], [2, 'y']]);
+    expect(write.numberFormat).toEqual([['0.00', '@'], ['0.00', '@']]);
+    expect(write.changed).toEqual([[false, true], [false, false]]);
+    expect(write.highlighted).toBe(1);
   });
 
   it('shows blanks visibly', () => {

@@ -1,7 +1,7 @@
 // Turning a cleaning result into one write to the sheet: the cleaned values
 // in the selection's place, the rows removed by a step cleared below them,
 // number formats kept where the engine set none, changed cells highlighted.
-import type { CellDiff, CleanResult, CleanSummary } from '../../engine/types.ts';
+import type { CellDiff, CleanResult, CleanSummary, SheetValues } from '../../engine/types.ts';
 
 export type SheetCell = string | number | boolean;
 
@@ -56,20 +56,22 @@ export function finalRowMapper(summary: Pick<CleanSummary, 'steps' | 'removedRow
 }
 
 /**
- * The write for a cleaning result over the selection it came from. The
+ * The write for a cleaning result over the selection it came from: `sheet`,
+ * the cleaned table as the engine gives it for a write-back (`Cleaner.values()`,
+ * asked for only when the user applies), `result` where the changes are. The
  * range keeps the selection's size: rows removed by the recipe leave blank
  * rows at the bottom (cleared and highlighted) rather than stale data.
  */
-export function sheetWrite(result: CleanResult, original: Original): SheetWrite {
+export function sheetWrite(result: Pick<CleanResult, 'diff' | 'summary'>, sheet: SheetValues, original: Original): SheetWrite {
   const { rowCount, columnCount } = original;
-  const header = result.hasHeader ? 1 : 0;
+  const header = sheet.hasHeader ? 1 : 0;
   const values: SheetCell[][] = [];
   const numberFormat: string[][] = [];
   const changed: boolean[][] = [];
   let highlighted = 0;
   for (let r = 0; r < rowCount; r++) {
-    const row = result.values[r];
-    const formats = result.numberFormats[r];
+    const row = sheet.values[r];
+    const formats = sheet.numberFormats[r];
     const keep = original.numberFormat[r];
     const cleared = row === undefined;
     values.push(cleared ? new Array<SheetCell>(columnCount).fill('') : row.slice(0, columnCount));

@@ -19,6 +19,7 @@ import {
   type ScanFinding,
   type ScanResult,
   type SheetContext,
+  type SheetValues,
   type WindowInput,
 } from '../../../../addin/src/engine/pkg/engine_wasm.js';
 
@@ -66,11 +67,17 @@ export function useEverything(range: OfficeRange, key: Uint8Array): string {
   const cleaner = new Cleaner(range, null);
   const job = cleaner.start(cleaner.suggest());
   const result: CleanResult = job.finish();
+  const hasHeader: boolean = result.hasHeader;
   const index: DiffIndex = result.diff;
   const firstRow: number | undefined = index.rows[0];
   const positions: Uint32Array = index.columns;
   const page: CellDiff[] = cleaner.diffPage(0, 50);
   const after: string | number | boolean | null | undefined = page[0]?.after;
+  // The values to write back, asked for on their own.
+  const sheet: SheetValues = cleaner.values();
+  const format: string | null | undefined = sheet.numberFormats[0]?.[0];
+  const undone: boolean = cleaner.undo();
+  const stepUndone: boolean = cleaner.undoStep();
   cleaner.free();
 
   // @ts-expect-error: not an operator
@@ -83,8 +90,10 @@ export function useEverything(range: OfficeRange, key: Uint8Array): string {
   new Masker('secret', null);
   // @ts-expect-error: the diff's positions are typed arrays, not change objects
   const wrongDiff: CellDiff[] = result.diff;
+  // @ts-expect-error: a run's result does not carry the cleaned table (`Cleaner.values()` does)
+  const wrongValues: unknown = result.values;
 
   return [version, tokens, dropped, cost, left, kind, cell, send, restored, size,
     masked.summary.maskedCells, preview.summary.rows[0]?.operator, wrongOperator, wrongType,
-    firstRow, positions.length, after, wrongDiff].join();
+    firstRow, positions.length, after, wrongDiff, hasHeader, format, undone, stepUndone, wrongValues].join();
 }
