@@ -586,7 +586,7 @@ impl Auditor {
         Ok(Auditor {
             store,
             files,
-            appends: GroupCommit::new(journal.clone(), append_group),
+            appends: GroupCommit::new(journal.clone(), append_group, sync.commit_on()),
             journal,
             deliver: tokio::sync::Mutex::new(()),
             wake: Notify::new(),

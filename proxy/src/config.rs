@@ -8,6 +8,8 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::group_commit::CommitOn;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `PROXY_ADDR`: where to listen.
@@ -154,6 +156,15 @@ impl StoreSync {
         match self {
             StoreSync::Normal => "normal",
             StoreSync::Full => "full",
+        }
+    }
+
+    /// Where group commits run: `full` waits for the disk on every commit,
+    /// `normal` never does (see [`crate::group_commit`]).
+    pub fn commit_on(self) -> CommitOn {
+        match self {
+            StoreSync::Normal => CommitOn::CallerWhenFree,
+            StoreSync::Full => CommitOn::BlockingPool,
         }
     }
 

@@ -225,7 +225,11 @@ impl SqliteStore {
         let conn = Arc::new(Mutex::new(conn));
         spawn_checkpointer(&path, Arc::downgrade(&conn))?;
         Ok(SqliteStore {
-            writes: Arc::new(GroupCommit::new(conn.clone(), commit_writes)),
+            writes: Arc::new(GroupCommit::new(
+                conn.clone(),
+                commit_writes,
+                sync.commit_on(),
+            )),
             conn,
             sync,
             wal_path: dir.join("store.sqlite3-wal"),
