@@ -58,12 +58,21 @@ enum Norm {
     Text(u32, u32),
 }
 
-/// The distinct values of a key column, 9 bytes each: a kind and 8 bytes
-/// (a float's bits, or where its text starts and ends).
+/// The distinct values of a key column, 9 bytes each while they are
+/// gathered: a kind and 8 bytes (a float's bits, or where its text starts
+/// and ends). Once finished, a column of one kind (most) keeps no kinds,
+/// and one of texts only where each text ends (4 bytes a value).
 #[derive(Default)]
 struct Values {
+    /// Per id, its kind; empty once finished when `uniform` is known.
     kinds: Vec<u8>,
+    /// Per id, its payload; empty once finished in a column of texts.
     payload: Vec<u64>,
+    /// In a finished column of texts, where the text of each id ends
+    /// (id 0, the missing value, at 0): a text starts where the one of
+    /// the id before ends.
+    ends: Vec<u32>,
+    count: usize,
     /// The kind of every value but the missing one (id 0), when they all
     /// have one kind (most columns): reading a value is then one load.
     uniform: Option<u8>,
@@ -77,7 +86,7 @@ const KIND_TEXT: u8 = 4;
 
 impl Values {
     fn len(&self) -> usize {
-        self.kinds.len()
+        self.count
     }
 
     fn push(&mut self, norm: Norm) {
@@ -90,18 +99,27 @@ impl Values {
         };
         self.kinds.push(kind);
         self.payload.push(payload);
+        self.count += 1;
     }
 
     #[inline]
     fn kind(&self, id: u32) -> u8 {
         match self.uniform {
-            Some(kind) if id != MISSING => kind,
-            _ => self.kinds[id as usize],
+            Some(_) if id == MISSING => KIND_MISSING,
+            Some(kind) => kind,
+            None => self.kinds[id as usize],
         }
     }
 
     #[inline]
     fn get(&self, id: u32) -> Norm {
+        if self.uniform == Some(KIND_TEXT) {
+            return if id == MISSING {
+                Norm::Missing
+            } else {
+                Norm::Text(self.ends[id as usize - 1], self.ends[id as usize])
+            };
+        }
         let payload = self.payload[id as usize];
         match self.kind(id) {
             KIND_NUMBER => Norm::Number(f64::from_bits(payload)),
@@ -121,15 +139,29 @@ impl Values {
         (0..self.len() as u32).map(|id| self.get(id))
     }
 
-    /// Shrinks to fit and notes a single kind; no value is added after.
+    /// Whether any value is a text.
+    fn has_text(&self) -> bool {
+        self.uniform == Some(KIND_TEXT) || self.kinds.contains(&KIND_TEXT)
+    }
+
+    /// Notes a single kind and keeps only what reading values then needs,
+    /// shrunk to fit; no value is added after.
     fn finish(&mut self) {
-        self.kinds.shrink_to_fit();
-        self.payload.shrink_to_fit();
         let mut kinds = self.kinds.iter().skip(1);
         self.uniform = match kinds.next() {
             Some(&first) if kinds.all(|&k| k == first) => Some(first),
             _ => None,
         };
+        if self.uniform.is_some() {
+            self.kinds = Vec::new();
+        }
+        if self.uniform == Some(KIND_TEXT) {
+            // The missing value's payload is 0; a text's ends in its low bits.
+            self.ends = self.payload.iter().map(|&payload| payload as u32).collect();
+            self.payload = Vec::new();
+        }
+        self.kinds.shrink_to_fit();
+        self.payload.shrink_to_fit();
     }
 }
 
@@ -207,6 +239,8 @@ struct KeyColumn {
     digits: Vec<u32>,
     /// Per id of a text value, its length in characters (empty as above).
     chars: Vec<u32>,
+    /// Whether `texts` were let go (see [`KeyColumn::texts_unread`]).
+    texts_dropped: bool,
     /// Identifying columns weigh more than low-cardinality ones.
     weight: f64,
     /// Exact values block: the column tells rows apart.
@@ -221,15 +255,104 @@ fn intern<'a>(map: &mut FastMap<&'a str, u32>, text: &'a str) -> u32 {
     *map.entry(text).or_insert(next)
 }
 
+/// Each row's ids side by side (row-major), each column's in as few bytes
+/// as its number of values needs (one to four): comparing two rows reads
+/// two cache lines, not one per column and row.
+struct RowIds {
+    /// The rows one after the other, then 3 bytes of padding, so that an
+    /// id of any width is read as 4 bytes and a mask.
+    bytes: Vec<u8>,
+    stride: usize,
+    /// Per column, where its id starts in a row and the mask of its width.
+    slots: Vec<Slot>,
+}
+
+/// Where a column's id lies in a row of [`RowIds`], and its mask.
+#[derive(Clone, Copy)]
+struct Slot {
+    offset: usize,
+    mask: u32,
+}
+
+/// The bytes an id below `count` takes.
+fn id_width(count: usize) -> usize {
+    match count {
+        0..=0x100 => 1,
+        0x101..=0x1_0000 => 2,
+        0x1_0001..=0x100_0000 => 3,
+        _ => 4,
+    }
+}
+
+impl RowIds {
+    /// Lays out the ids of each column (`columns[c]`: one id a row, in
+    /// `widths[c]` bytes, little-endian) row by row.
+    fn pack(columns: &[Vec<u8>], widths: &[usize], rows: usize) -> RowIds {
+        let stride: usize = widths.iter().sum();
+        let mut slots = Vec::with_capacity(widths.len());
+        let mut offset = 0;
+        for &width in widths {
+            let mask = if width >= 4 {
+                u32::MAX
+            } else {
+                (1u32 << (8 * width)) - 1
+            };
+            slots.push(Slot { offset, mask });
+            offset += width;
+        }
+        let mut bytes = vec![0u8; rows * stride + 3];
+        for ((column, &width), slot) in columns.iter().zip(widths).zip(&slots) {
+            // A copy of a known width is a move, not a call.
+            fn copy<const W: usize>(column: &[u8], bytes: &mut [u8], stride: usize, offset: usize) {
+                for (id, row) in column.chunks_exact(W).zip(bytes.chunks_exact_mut(stride)) {
+                    row[offset..][..W].copy_from_slice(id);
+                }
+            }
+            match width {
+                1 => copy::<1>(column, &mut bytes, stride, slot.offset),
+                2 => copy::<2>(column, &mut bytes, stride, slot.offset),
+                3 => copy::<3>(column, &mut bytes, stride, slot.offset),
+                _ => copy::<4>(column, &mut bytes, stride, slot.offset),
+            }
+        }
+        RowIds {
+            bytes,
+            stride,
+            slots,
+        }
+    }
+
+    /// Row `row`'s ids, to read with [`read_id`].
+    #[inline(always)]
+    fn row(&self, row: usize) -> &[u8] {
+        &self.bytes[row * self.stride..][..self.stride + 3]
+    }
+
+    /// Row `row`'s ids as bytes: equal for rows with the same ids.
+    fn key(&self, row: usize) -> &[u8] {
+        &self.bytes[row * self.stride..][..self.stride]
+    }
+
+    #[inline(always)]
+    fn get(&self, row: usize, column: usize) -> u32 {
+        read_id(self.row(row), self.slots[column])
+    }
+}
+
+/// The id at `slot` of a row of [`RowIds`].
+#[inline(always)]
+fn read_id(row: &[u8], slot: Slot) -> u32 {
+    let b = &row[slot.offset..][..4];
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & slot.mask
+}
+
 /// Normalizes column `c` into a [`KeyColumn`], writing each row's id into
-/// `row_ids` at `row * width + slot` (the rows' ids side by side).
+/// `row_ids` (one a row).
 fn normalize_column(
     table: &Table,
     c: usize,
     analysis: &ColumnAnalysis,
     row_ids: &mut [u32],
-    width: usize,
-    slot: usize,
 ) -> KeyColumn {
     let column = &table.columns()[c];
     let mut values = Values::default();
@@ -305,7 +428,7 @@ fn normalize_column(
             id
         };
         present += usize::from(id != MISSING);
-        row_ids[row * width + slot] = id;
+        row_ids[row] = id;
     }
     drop(by_text);
     drop(by_identity);
@@ -329,7 +452,7 @@ fn normalize_column(
         ColumnType::Identifier | ColumnType::Phone | ColumnType::Url
     );
     let (mut fingerprints, mut digit_ids, mut chars) = (Vec::new(), Vec::new(), Vec::new());
-    let has_text = values.kinds.contains(&KIND_TEXT);
+    let has_text = values.has_text();
     if has_text && !code {
         fingerprints = vec![0u32; values.len()];
         digit_ids = vec![0u32; values.len()];
@@ -351,6 +474,7 @@ fn normalize_column(
     KeyColumn {
         values,
         texts,
+        texts_dropped: false,
         fingerprint: fingerprints,
         digits: digit_ids,
         chars,
@@ -431,6 +555,33 @@ enum Quick {
 }
 
 impl KeyColumn {
+    /// Whether nothing will read the texts of this column, given each
+    /// row's id: a code column is only compared by id (different codes
+    /// score 0), and only [`KeyColumn::rank`] reads its texts, for a big
+    /// block; it blocks on exact values only, so a block never has more
+    /// rows than a value has, and with no value on more than
+    /// [`MAX_BLOCK`] rows no block is big.
+    fn texts_unread(&self, ids: &[u32]) -> bool {
+        if !self.code {
+            return false;
+        }
+        if !self.distinctive {
+            // Not blocked on at all.
+            return true;
+        }
+        let mut rows_of = vec![0u32; self.values.len()];
+        for &id in ids {
+            if id != MISSING {
+                let rows = &mut rows_of[id as usize];
+                *rows += 1;
+                if *rows as usize > MAX_BLOCK {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
     fn text_of(&self, start: u32, end: u32) -> &str {
         &self.texts[start as usize..end as usize]
     }
@@ -455,6 +606,7 @@ impl KeyColumn {
     /// Per id, its place among the distinct values ordered by key text,
     /// for the sliding window over big blocks.
     fn rank(&self) -> Vec<u32> {
+        assert!(!self.texts_dropped, "the texts of big blocks are kept");
         {
             // A key is a kind letter (none for the missing value) and the
             // value's text: texts are compared where they lie, and only
@@ -637,17 +789,35 @@ pub fn find_duplicates_with(
     for &c in keys {
         analyses.get(table, c);
     }
-    // Each row's ids side by side (row-major): comparing two rows reads two
-    // cache lines, not one per column and row.
-    let width = keys.len();
-    let mut row_ids: Vec<u32> = vec![MISSING; rows * width];
-    let columns: Vec<KeyColumn> = keys
-        .iter()
-        .enumerate()
-        .map(|(slot, &c)| {
-            normalize_column(table, c, analyses.get(table, c), &mut row_ids, width, slot)
-        })
-        .collect();
+    // Each column's ids, one a row, then kept in the bytes its number of
+    // values needs until they are laid out row by row.
+    let mut ids: Vec<u32> = vec![MISSING; rows];
+    let mut narrow: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+    let mut widths: Vec<usize> = Vec::with_capacity(keys.len());
+    let mut columns: Vec<KeyColumn> = Vec::with_capacity(keys.len());
+    for &c in keys {
+        let mut column = normalize_column(table, c, analyses.get(table, c), &mut ids);
+        if column.texts_unread(&ids) {
+            column.texts = String::new();
+            column.texts_dropped = true;
+        }
+        let width = id_width(column.values.len());
+        let mut bytes = vec![0u8; rows * width];
+        for (id, to) in ids.iter().zip(bytes.chunks_exact_mut(width)) {
+            match width {
+                1 => to[0] = *id as u8,
+                2 => to.copy_from_slice(&(*id as u16).to_le_bytes()),
+                3 => to.copy_from_slice(&id.to_le_bytes()[..3]),
+                _ => to.copy_from_slice(&id.to_le_bytes()),
+            }
+        }
+        narrow.push(bytes);
+        widths.push(width);
+        columns.push(column);
+    }
+    drop(ids);
+    let row_ids = RowIds::pack(&narrow, &widths, rows);
+    drop(narrow);
 
     // Exact duplicates after normalization: rows with the same ids.
     let mut parent: Vec<u32> = (0..rows as u32).collect();
@@ -655,12 +825,13 @@ pub fn find_duplicates_with(
     let mut best: FastMap<u32, f64> = FastMap::default();
     let mut representatives: Vec<u32> = Vec::new();
     {
-        let mut first_of: FastMap<&[u32], u32> = FastMap::default();
+        let mut first_of: FastMap<&[u8], u32> = FastMap::default();
         first_of.reserve(rows);
-        for (row, key) in row_ids.chunks_exact(width).enumerate() {
+        for (row, parent) in parent.iter_mut().enumerate() {
+            let key = row_ids.key(row);
             match first_of.get(key) {
                 Some(&first) => {
-                    parent[row] = first;
+                    *parent = first;
                     best.insert(row as u32, 1.0);
                 }
                 None => {
@@ -728,6 +899,8 @@ enum BlockKind {
 /// same arithmetic the check always used (floored at 0).
 struct PruneStep<'a> {
     column: usize,
+    /// Where the column's id lies in a row.
+    slot: Slot,
     weight: f64,
     rest: f64,
     fast: FastScore<'a>,
@@ -749,6 +922,7 @@ enum FastScore<'a> {
 fn prune_steps<'a>(
     columns: &'a [KeyColumn],
     order: &[usize],
+    slots: &[Slot],
     total_weight: f64,
 ) -> Vec<PruneStep<'a>> {
     let mut rest = total_weight;
@@ -764,6 +938,7 @@ fn prune_steps<'a>(
             };
             PruneStep {
                 column: c,
+                slot: slots[c],
                 weight: column.weight,
                 rest: rest.max(0.0),
                 fast,
@@ -784,7 +959,7 @@ fn prune_steps<'a>(
 #[inline]
 fn score_pair(
     columns: &[KeyColumn],
-    row_ids: &[u32],
+    row_ids: &RowIds,
     steps: &[PruneStep<'_>],
     total_weight: f64,
     (i, j): (usize, usize),
@@ -792,15 +967,11 @@ fn score_pair(
     quick: &mut [Quick],
 ) -> Option<f64> {
     let floor = threshold - 1e-9;
-    let width = columns.len();
-    let (ids_i, ids_j) = (
-        &row_ids[i * width..][..width],
-        &row_ids[j * width..][..width],
-    );
+    let (ids_i, ids_j) = (row_ids.row(i), row_ids.row(j));
     // Most pairs end here, after two or three columns: nothing is stored.
     let (mut bound, mut weight) = (0.0, 0.0);
     for step in steps {
-        let (a, b) = (ids_i[step.column], ids_j[step.column]);
+        let (a, b) = (read_id(ids_i, step.slot), read_id(ids_j, step.slot));
         let different = a != b && a != MISSING && b != MISSING;
         let q = match step.fast {
             FastScore::Codes if different => Quick::Known(0.0),
@@ -821,8 +992,8 @@ fn score_pair(
             return None;
         }
     }
-    for (c, (column, slot)) in columns.iter().zip(quick.iter_mut()).enumerate() {
-        *slot = column.quick(ids_i[c], ids_j[c]);
+    for ((column, slot), &at) in columns.iter().zip(quick.iter_mut()).zip(&row_ids.slots) {
+        *slot = column.quick(read_id(ids_i, at), read_id(ids_j, at));
     }
     // Columns blank on both sides neither help nor hurt, but a pair
     // must agree on most of what the table describes.
@@ -836,11 +1007,11 @@ fn score_pair(
         return None;
     }
     let mut score = 0.0;
-    for (c, (column, slot)) in columns.iter().zip(quick.iter()).enumerate() {
+    for ((column, slot), &at) in columns.iter().zip(quick.iter()).zip(&row_ids.slots) {
         let s = match *slot {
             Quick::Skip => continue,
             Quick::Known(s) => s,
-            Quick::Text(_) => column.text_similarity(ids_i[c], ids_j[c]),
+            Quick::Text(_) => column.text_similarity(read_id(ids_i, at), read_id(ids_j, at)),
         };
         score += s * column.weight;
     }
@@ -852,9 +1023,10 @@ fn score_pair(
 #[derive(Default)]
 struct ComparedBlocks {
     /// Per hash, the latest block of that hash.
-    latest: FastMap<u64, usize>,
-    /// (start in `rows`, length, previous block of the same hash).
-    blocks: Vec<(usize, usize, usize)>,
+    latest: FastMap<u64, u32>,
+    /// (start in `rows`, previous block of the same hash or `u32::MAX`);
+    /// a block ends where the next one starts.
+    blocks: Vec<(u32, u32)>,
     rows: Vec<u32>,
 }
 
@@ -867,24 +1039,34 @@ impl ComparedBlocks {
 
     /// Whether no block with the rows of `block` (entries of one value,
     /// the row in the low 32 bits) was seen before; notes it if so.
+    /// A block past what `u32` positions reach is not noted: comparing
+    /// its pairs again later changes no result.
     fn first_time(&mut self, identity: u64, block: &[u64]) -> bool {
         let latest = self.latest.get(&identity).copied();
         let mut earlier = latest;
         while let Some(index) = earlier {
-            let (start, len, previous) = self.blocks[index];
-            if len == block.len()
-                && self.rows[start..][..len]
-                    .iter()
-                    .zip(block)
-                    .all(|(&a, &b)| a == b as u32)
-            {
+            let (start, previous) = self.blocks[index as usize];
+            let end = self
+                .blocks
+                .get(index as usize + 1)
+                .map_or(self.rows.len(), |&(next, _)| next as usize);
+            let rows = &self.rows[start as usize..end];
+            if rows.len() == block.len() && rows.iter().zip(block).all(|(&a, &b)| a == b as u32) {
                 return false;
             }
-            earlier = (previous != usize::MAX).then_some(previous);
+            earlier = (previous != u32::MAX).then_some(previous);
         }
-        self.latest.insert(identity, self.blocks.len());
-        self.blocks
-            .push((self.rows.len(), block.len(), latest.unwrap_or(usize::MAX)));
+        let (Ok(index), Ok(start)) = (
+            u32::try_from(self.blocks.len()),
+            u32::try_from(self.rows.len()),
+        ) else {
+            return true;
+        };
+        if index == u32::MAX || u32::try_from(self.rows.len() + block.len()).is_err() {
+            return true;
+        }
+        self.latest.insert(identity, index);
+        self.blocks.push((start, latest.unwrap_or(u32::MAX)));
         self.rows.extend(block.iter().map(|&entry| entry as u32));
         true
     }
@@ -892,13 +1074,12 @@ impl ComparedBlocks {
 
 fn fuzzy(
     columns: &[KeyColumn],
-    row_ids: &[u32],
+    row_ids: &RowIds,
     candidates: &[u32],
     threshold: f64,
     parent: &mut [u32],
     best: &mut FastMap<u32, f64>,
 ) {
-    let width = columns.len();
     let total_weight: f64 = columns.iter().map(|c| c.weight).sum();
     // Pruning order (any order gives the same scores): columns whose
     // different values score 0 (codes, numbers, dates) before texts, whose
@@ -909,7 +1090,7 @@ fn fuzzy(
             .cmp(&columns[b].text)
             .then(columns[b].weight.total_cmp(&columns[a].weight))
     });
-    let steps = prune_steps(columns, &order, total_weight);
+    let steps = prune_steps(columns, &order, &row_ids.slots, total_weight);
     let mut quick = vec![Quick::Skip; columns.len()];
     let mut compare = |i: usize, j: usize, parent: &mut [u32], best: &mut FastMap<u32, f64>| {
         let (i, j) = (i.min(j), i.max(j));
@@ -939,7 +1120,6 @@ fn fuzzy(
     // value id over the row: 8 bytes, sorted as integers. Any visiting
     // order gives the same result.
     let mut entries: Vec<u64> = Vec::with_capacity(candidates.len());
-    let mut sorted: Vec<usize> = Vec::new();
     let mut by_rank: Vec<u64> = Vec::new();
     // Blocks already compared: a block with the same rows as an earlier
     // one (a short value is its own head and tail; a pair of rows alike in
@@ -981,7 +1161,7 @@ fn fuzzy(
             };
             entries.clear();
             for &row in candidates {
-                let id = row_ids[row as usize * width + c];
+                let id = row_ids.get(row as usize, c);
                 if id == MISSING {
                     continue;
                 }
@@ -1015,12 +1195,12 @@ fn fuzzy(
                 if !compared.first_time(identity, block) {
                     continue;
                 }
-                sorted.clear();
-                sorted.extend(block.iter().map(|&entry| entry as u32 as usize));
+                // The row is in the low 32 bits of an entry, in both.
+                let row = |entry: u64| entry as u32 as usize;
                 if !big {
-                    for (a, &i) in sorted.iter().enumerate() {
-                        for &j in &sorted[a + 1..] {
-                            compare(i, j, parent, best);
+                    for (a, &i) in block.iter().enumerate() {
+                        for &j in &block[a + 1..] {
+                            compare(row(i), row(j), parent, best);
                         }
                     }
                 } else {
@@ -1028,15 +1208,14 @@ fn fuzzy(
                     // integer each: the sort then reads no table.
                     let rank = rank.get_or_insert_with(|| column.rank());
                     by_rank.clear();
-                    by_rank.extend(sorted.iter().map(|&x| {
-                        (u64::from(rank[row_ids[x * width + c] as usize]) << 32) | x as u64
+                    by_rank.extend(block.iter().map(|&entry| {
+                        let x = entry as u32;
+                        (u64::from(rank[row_ids.get(x as usize, c) as usize]) << 32) | u64::from(x)
                     }));
                     by_rank.sort_unstable();
-                    sorted.clear();
-                    sorted.extend(by_rank.iter().map(|&entry| entry as u32 as usize));
-                    for (a, &i) in sorted.iter().enumerate() {
-                        for &j in sorted[a + 1..].iter().take(WINDOW) {
-                            compare(i, j, parent, best);
+                    for (a, &i) in by_rank.iter().enumerate() {
+                        for &j in by_rank[a + 1..].iter().take(WINDOW) {
+                            compare(row(i), row(j), parent, best);
                         }
                     }
                 }
@@ -1086,5 +1265,43 @@ mod tests {
         // On customer and amount only, the third invoice matches too.
         let pairs = find_duplicates(&t, &[1, 2], 0.8);
         assert_eq!(pairs.len(), 2);
+    }
+
+    #[test]
+    fn a_code_on_many_rows_keeps_its_texts_for_the_window() {
+        // A code column blocks on its exact values; one code on more rows
+        // than `MAX_BLOCK` makes a big block, ordered by the values' texts.
+        let mut rows: Vec<Vec<String>> = vec![vec!["Part".into(), "Qty".into()]];
+        for i in 0..1200 {
+            let code = if i % 16 == 0 {
+                "P-00000".to_owned()
+            } else {
+                format!("P-{i:05}")
+            };
+            rows.push(vec![code, format!("{}", 5000 + i)]);
+        }
+        rows.push(vec!["P-00001".into(), "5001".into()]);
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let t = table(&rows);
+        let mut analyses = Analyses::new();
+        assert_eq!(analyses.get(&t, 0).kind, ColumnType::Identifier);
+        let pairs = find_duplicates_with(&t, &[0, 1], 0.8, &mut analyses);
+        // The last row repeats row 1: exact.
+        assert!(
+            pairs
+                .iter()
+                .any(|p| p.row == 1200 && p.duplicate_of == 1 && p.score == 1.0),
+            "{pairs:?}"
+        );
+        // A unique code on few rows lets its texts go.
+        let mut ids = vec![0u32; t.row_count()];
+        let column = normalize_column(&t, 0, analyses.get(&t, 0), &mut ids);
+        assert!(column.code && column.distinctive);
+        assert!(!column.texts_unread(&ids));
+        assert!(column.texts_unread(&ids[1..4]));
     }
 }

@@ -170,35 +170,101 @@ pub struct CellChange<'a> {
 /// The changed cells of one step, in the order they were made.
 ///
 /// A big sheet has a change for most of its cells, so each is stored in
-/// 12 bytes: the row, the reason and the cell before as `u32`. A text
-/// before (most of them: cleaning turns texts into values) is kept in one
-/// text buffer, once per distinct text when the step knows it repeats;
-/// other cells in a list. The cell after is not stored: it is the cell
-/// before of the next change of the same cell, or the cell in the applied
-/// table, and [`Applied::cells_after`] finds it when a report needs it.
-/// Columns come in runs (a step mostly changes one column), kept once per
-/// run; a step gives only a few distinct (reason, confidence) pairs, kept
-/// once in `reasons`.
+/// 7 bytes: the low 16 bits of its row, its reason as a small index and
+/// its cell before as a `u32`. A text before (most of them: cleaning turns
+/// texts into values) is kept in one text buffer, after its length, once
+/// per distinct text when the step knows it repeats; other cells in a
+/// list. The cell after is not stored: it is the cell before of the next
+/// change of the same cell, or the cell in the applied table, and
+/// [`Applied::cells_after`] finds it when a report needs it. Columns come
+/// in runs (a step mostly changes one column), kept once per run, and so
+/// do the high bits of rows (a step mostly walks a column top down); a
+/// step gives only a few distinct (reason, confidence) pairs, kept once in
+/// `reasons`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeLog {
-    cells: Vec<StoredChange>,
+    /// Per change, the low 16 bits of its row.
+    rows_low: Vec<u16>,
+    /// (index of the first change, high bits of the row) of each run of
+    /// changes whose rows share their bits above the low 16, in order.
+    row_runs: Vec<(u32, u32)>,
+    /// Per change, the index of its (reason, confidence) in `reasons`.
+    reason_of: SmallIndices,
+    /// Per change: [`TEXT_BEFORE`] and where its text starts in `texts`,
+    /// or the index of another cell in `others`.
+    befores: Vec<u32>,
     /// (index of the first change, column) of each run of changes of one
     /// column, in order.
     column_runs: Vec<(u32, u32)>,
-    /// The text befores, one after the other, and where each ends.
-    texts: String,
-    text_ends: Vec<u32>,
+    /// The text befores, one after the other, each after its length in
+    /// bytes (LEB128: one byte below 128).
+    texts: Vec<u8>,
     /// The other befores.
     others: Vec<Cell>,
     reasons: Vec<(Cow<'static, str>, f64)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct StoredChange {
-    row: u32,
-    reason: u32,
-    /// [`TEXT_BEFORE`] and the index of a text, or the index of another cell.
-    before: u32,
+/// Indices as narrow as the largest one needs: a step mostly gives fewer
+/// than 256 reasons, one byte a change.
+#[derive(Debug, Clone, PartialEq)]
+enum SmallIndices {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Default for SmallIndices {
+    fn default() -> Self {
+        SmallIndices::U8(Vec::new())
+    }
+}
+
+impl SmallIndices {
+    fn get(&self, index: usize) -> u32 {
+        match self {
+            SmallIndices::U8(v) => u32::from(v[index]),
+            SmallIndices::U16(v) => u32::from(v[index]),
+            SmallIndices::U32(v) => v[index],
+        }
+    }
+
+    fn push(&mut self, value: u32) {
+        match self {
+            SmallIndices::U8(v) => match u8::try_from(value) {
+                Ok(value) => v.push(value),
+                Err(_) => {
+                    let wide: Vec<u16> = v.iter().map(|&x| u16::from(x)).collect();
+                    *self = SmallIndices::U16(wide);
+                    self.push(value);
+                }
+            },
+            SmallIndices::U16(v) => match u16::try_from(value) {
+                Ok(value) => v.push(value),
+                Err(_) => {
+                    let wide: Vec<u32> = v.iter().map(|&x| u32::from(x)).collect();
+                    *self = SmallIndices::U32(wide);
+                    self.push(value);
+                }
+            },
+            SmallIndices::U32(v) => v.push(value),
+        }
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        match self {
+            SmallIndices::U8(v) => v.reserve(additional),
+            SmallIndices::U16(v) => v.reserve(additional),
+            SmallIndices::U32(v) => v.reserve(additional),
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            SmallIndices::U8(v) => v.shrink_to_fit(),
+            SmallIndices::U16(v) => v.shrink_to_fit(),
+            SmallIndices::U32(v) => v.shrink_to_fit(),
+        }
+    }
 }
 
 const TEXT_BEFORE: u32 = 1 << 31;
@@ -208,49 +274,80 @@ const TEXT_BEFORE: u32 = 1 << 31;
 /// repeated entry only costs its own few bytes.
 const REASON_LOOKBACK: usize = 8;
 
+/// The value of the run holding `index` among `runs` (index of the first
+/// change, value), which starts with a run at 0.
+fn run_value(runs: &[(u32, u32)], index: usize) -> u32 {
+    let run = runs.partition_point(|&(start, _)| start as usize <= index);
+    runs[run - 1].1
+}
+
 impl ChangeLog {
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.rows_low.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.rows_low.is_empty()
     }
 
     pub fn reserve(&mut self, additional: usize) {
-        self.cells.reserve(additional);
+        self.rows_low.reserve(additional);
+        self.reason_of.reserve(additional);
+        self.befores.reserve(additional);
     }
 
     /// Gives back the room a growing log keeps spare (up to half of it):
     /// the log lives as long as the applied table.
     fn shrink_to_fit(&mut self) {
-        self.cells.shrink_to_fit();
+        self.rows_low.shrink_to_fit();
+        self.row_runs.shrink_to_fit();
+        self.reason_of.shrink_to_fit();
+        self.befores.shrink_to_fit();
         self.column_runs.shrink_to_fit();
         self.texts.shrink_to_fit();
-        self.text_ends.shrink_to_fit();
         self.others.shrink_to_fit();
         self.reasons.shrink_to_fit();
     }
 
     /// The column of change `index`.
     fn column_at(&self, index: usize) -> usize {
-        let run = self
-            .column_runs
-            .partition_point(|&(start, _)| start as usize <= index);
-        self.column_runs[run - 1].1 as usize
+        run_value(&self.column_runs, index) as usize
+    }
+
+    /// The rows of the changes, in order.
+    fn rows(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut run = 0;
+        self.rows_low.iter().enumerate().map(move |(index, &low)| {
+            while self
+                .row_runs
+                .get(run + 1)
+                .is_some_and(|&(start, _)| start as usize <= index)
+            {
+                run += 1;
+            }
+            (self.row_runs[run].1 << 16) | u32::from(low)
+        })
     }
 
     /// The cell before of change `index`.
     fn before_at(&self, index: usize) -> Cell {
-        let before = self.cells[index].before;
+        let before = self.befores[index];
         if before & TEXT_BEFORE != 0 {
-            let text = (before & !TEXT_BEFORE) as usize;
-            let start = if text == 0 {
-                0
-            } else {
-                self.text_ends[text - 1] as usize
-            };
-            Cell::Text(self.texts[start..self.text_ends[text] as usize].into())
+            let mut at = (before & !TEXT_BEFORE) as usize;
+            let mut len = 0usize;
+            let mut shift = 0;
+            loop {
+                let byte = self.texts[at];
+                at += 1;
+                len |= usize::from(byte & 0x7f) << shift;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+                shift += 7;
+            }
+            // Written from a `str` by `set_before`.
+            let text = std::str::from_utf8(&self.texts[at..at + len]).unwrap_or_default();
+            Cell::Text(text.into())
         } else {
             self.others[before as usize].clone()
         }
@@ -259,10 +356,9 @@ impl ChangeLog {
     /// The change at `index` (in the order they were made); panics past
     /// the end. For reading a page of a long log without walking it.
     pub fn get(&self, index: usize) -> CellChange<'_> {
-        let stored = &self.cells[index];
-        let (reason, confidence) = &self.reasons[stored.reason as usize];
+        let (reason, confidence) = &self.reasons[self.reason_of(index) as usize];
         CellChange {
-            row: stored.row as usize,
+            row: self.row_at(index),
             column: self.column_at(index),
             before: self.before_at(index),
             reason,
@@ -272,7 +368,7 @@ impl ChangeLog {
 
     /// The changes in the order they were made.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = CellChange<'_>> + ExactSizeIterator {
-        (0..self.cells.len()).map(|index| self.get(index))
+        (0..self.len()).map(|index| self.get(index))
     }
 
     /// The columns this log changes, each once, in order of first change.
@@ -322,7 +418,7 @@ impl ChangeLog {
     /// [`ChangeLog::push`] with a reason from [`ChangeLog::reason_index`],
     /// once the table holds the new cell.
     pub fn push_with_reason(&mut self, row: usize, column: usize, before: Cell, reason: u32) {
-        let index = self.cells.len();
+        let index = self.len();
         self.push_pending(row, column, reason);
         self.set_before(index, before);
     }
@@ -332,32 +428,38 @@ impl ChangeLog {
     fn push_pending(&mut self, row: usize, column: usize, reason: u32) {
         debug_assert!((reason as usize) < self.reasons.len());
         let column = u32::try_from(column).expect("fewer than 2^32 columns");
+        let start = u32::try_from(self.len()).expect("fewer than 2^31 changes a step");
         if self
             .column_runs
             .last()
             .is_none_or(|&(_, last)| last != column)
         {
-            let start = u32::try_from(self.cells.len()).expect("fewer than 2^31 changes a step");
             self.column_runs.push((start, column));
         }
-        self.cells.push(StoredChange {
-            // A table of 2^32 rows would need more than 96 GiB of cells.
-            row: u32::try_from(row).expect("fewer than 2^32 rows"),
-            reason,
-            before: 0,
-        });
+        // A table of 2^32 rows would need more than 96 GiB of cells.
+        let row = u32::try_from(row).expect("fewer than 2^32 rows");
+        let high = row >> 16;
+        if self.row_runs.last().is_none_or(|&(_, last)| last != high) {
+            self.row_runs.push((start, high));
+        }
+        self.rows_low.push(row as u16);
+        self.reason_of.push(reason);
+        self.befores.push(0);
     }
 
     /// Gives change `index` its cell before.
     fn set_before(&mut self, index: usize, before: Cell) {
         let stored = match before {
-            Cell::Text(text)
-                if self.text_ends.len() < TEXT_BEFORE as usize
-                    && u32::try_from(self.texts.len() + text.len()).is_ok() =>
-            {
-                self.texts.push_str(&text);
-                self.text_ends.push(self.texts.len() as u32);
-                (self.text_ends.len() - 1) as u32 | TEXT_BEFORE
+            Cell::Text(text) if self.texts.len() < TEXT_BEFORE as usize => {
+                let at = self.texts.len() as u32;
+                let mut len = text.len();
+                while len >= 0x80 {
+                    self.texts.push((len & 0x7f) as u8 | 0x80);
+                    len >>= 7;
+                }
+                self.texts.push(len as u8);
+                self.texts.extend_from_slice(text.as_bytes());
+                at | TEXT_BEFORE
             }
             other => {
                 self.others.push(other);
@@ -367,23 +469,23 @@ impl ChangeLog {
                     .expect("fewer than 2^31 changes a step")
             }
         };
-        self.cells[index].before = stored;
+        self.befores[index] = stored;
     }
 
     /// Gives change `index` the same cell before as the earlier change
     /// `earlier` (an equal cell), without storing it again.
     fn share_before(&mut self, index: usize, earlier: usize) {
-        self.cells[index].before = self.cells[earlier].before;
+        self.befores[index] = self.befores[earlier];
     }
 
     /// The row of change `index`.
     fn row_at(&self, index: usize) -> usize {
-        self.cells[index].row as usize
+        ((run_value(&self.row_runs, index) << 16) | u32::from(self.rows_low[index])) as usize
     }
 
     /// The reason index of change `index`.
     fn reason_of(&self, index: usize) -> u32 {
-        self.cells[index].reason
+        self.reason_of.get(index)
     }
 }
 
@@ -440,8 +542,8 @@ impl Applied {
         // (column, row, index) of every change, in order of cell then time:
         // the next change of a cell in the same step follows its previous.
         let mut open: Vec<(u32, u32, u32)> = Vec::with_capacity(changes.len());
-        for (index, stored) in changes.cells.iter().enumerate() {
-            open.push((changes.column_at(index) as u32, stored.row, index as u32));
+        for (index, row) in changes.rows().enumerate() {
+            open.push((changes.column_at(index) as u32, row, index as u32));
         }
         open.sort_unstable();
         open.dedup_by(|later, earlier| {
@@ -490,8 +592,10 @@ impl Applied {
                 continue;
             }
             // The first change of each cell in that step.
-            let mut firsts: Vec<(u32, u32, u32)> = (0..next.len())
-                .map(|i| (next.column_at(i) as u32, next.cells[i].row, i as u32))
+            let mut firsts: Vec<(u32, u32, u32)> = next
+                .rows()
+                .enumerate()
+                .map(|(i, row)| (next.column_at(i) as u32, row, i as u32))
                 .collect();
             firsts.sort_unstable();
             firsts.dedup_by_key(|(column, row, _)| (*column, *row));

@@ -433,3 +433,60 @@ fn a_job_reports_progress_and_an_empty_recipe_is_done_at_once() {
     assert!(empty.is_done());
     assert_eq!(empty.finish().unwrap().table, table);
 }
+
+#[test]
+fn the_change_log_gives_back_every_change_as_pushed() {
+    // Rows past 2^16 (and back), more reasons than one byte counts, texts
+    // whose length takes two bytes, other cells, and shared befores.
+    let long = "x".repeat(300);
+    let mut log = ChangeLog::default();
+    let mut expected = Vec::new();
+    for i in 0..700usize {
+        let row = match i % 7 {
+            0 => 70_000 + i,
+            1 => 65_535,
+            2 => 65_536,
+            _ => i,
+        };
+        let column = i % 3;
+        let before = match i % 5 {
+            0 => Cell::Number(i as f64),
+            1 => Cell::Text(long.as_str().into()),
+            2 => Cell::Empty,
+            _ => Cell::Text(format!("text {i}").into()),
+        };
+        let reason = format!("reason {}", i % 400);
+        let confidence = (i % 400) as f64 / 400.0;
+        log.push(
+            row,
+            column,
+            before.clone(),
+            Cell::Empty,
+            Cow::Owned(reason.clone()),
+            confidence,
+        );
+        expected.push((row, column, before, reason, confidence));
+    }
+    let index = log.len();
+    log.push_pending(123_456, 2, 0);
+    log.share_before(index, 1);
+    expected.push((
+        123_456,
+        2,
+        Cell::Text(long.as_str().into()),
+        "reason 0".to_owned(),
+        0.0,
+    ));
+    log.shrink_to_fit();
+    assert_eq!(log.len(), expected.len());
+    for (change, (row, column, before, reason, confidence)) in log.iter().zip(&expected) {
+        assert_eq!(change.row, *row);
+        assert_eq!(change.column, *column);
+        assert_eq!(change.before, *before);
+        assert_eq!(change.reason, reason);
+        assert_eq!(change.confidence, *confidence);
+    }
+    let rows: Vec<usize> = log.rows().map(|r| r as usize).collect();
+    let pushed: Vec<usize> = expected.iter().map(|e| e.0).collect();
+    assert_eq!(rows, pushed);
+}
