@@ -1,10 +1,22 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { ProxyError } from '../api/http.ts';
 import type { DeletedData } from '../api/myData.ts';
 import { renderWithFluent } from '../test/render.tsx';
 import { MyDataSection } from './MyDataSection.tsx';
+
+/**
+ * The open confirmation dialog, found by its title. A role query over the
+ * whole page walks the accessibility of every element and took over 5 s on
+ * a loaded CI; within the dialog it has a handful to walk.
+ */
+async function confirmationDialog(): Promise<HTMLElement> {
+  const title = await screen.findByText('Delete your data?');
+  const dialog = title.closest<HTMLElement>('[role="dialog"]');
+  if (!dialog) throw new Error('the title is not inside a dialog');
+  return dialog;
+}
 
 function setup(overrides: { exportData?: () => Promise<Record<string, unknown>>; deleteData?: () => Promise<DeletedData> } = {}) {
   const exportData = vi.fn(overrides.exportData ?? (() => Promise.resolve({ profile: { id: 'u' } })));
@@ -25,18 +37,16 @@ describe('MyDataSection', () => {
   it('deletes nothing until the user confirms', async () => {
     const { deleteData, user } = setup();
     await user.click(screen.getByRole('button', { name: 'Delete my data' }));
-    // Found by its title, then checked to be a dialog: a role query walks
-    // the accessibility of every element and took over 5 s on a loaded CI.
-    const title = await screen.findByText('Delete your data?');
-    expect(title.closest('[role="dialog"]')).toHaveTextContent('This cannot be undone.');
-    await user.click(await screen.findByRole('button', { name: 'Cancel' }));
+    const dialog = await confirmationDialog();
+    expect(dialog).toHaveTextContent('This cannot be undone.');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => {
       expect(screen.queryByText('Delete your data?')).not.toBeInTheDocument();
     });
     expect(deleteData).not.toHaveBeenCalled();
 
     await user.click(screen.getByRole('button', { name: 'Delete my data' }));
-    await user.click(await screen.findByRole('button', { name: 'Delete everything' }));
+    await user.click(within(await confirmationDialog()).getByRole('button', { name: 'Delete everything' }));
     expect(await screen.findByTestId('my-data-done')).toHaveTextContent('Deleted 1 saved sheet and 3 conversations.');
     expect(deleteData).toHaveBeenCalledTimes(1);
   });
@@ -49,7 +59,7 @@ describe('MyDataSection', () => {
     await user.click(screen.getByRole('button', { name: 'Export my data' }));
     expect(await screen.findByTestId('error-message')).toHaveTextContent('Sign in to export your data.');
     await user.click(screen.getByRole('button', { name: 'Delete my data' }));
-    await user.click(await screen.findByRole('button', { name: 'Delete everything' }));
+    await user.click(within(await confirmationDialog()).getByRole('button', { name: 'Delete everything' }));
     await waitFor(() => {
       expect(screen.getByTestId('error-message')).toHaveTextContent('Could not reach the Ledgerlight server.');
     });
