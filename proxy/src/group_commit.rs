@@ -21,6 +21,7 @@
 //! machine each hand-off can wait milliseconds for a CPU: that wait was the
 //! tail of a streamed question's latency.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The commit of one group: gets the jobs in the order they were submitted
@@ -50,6 +51,10 @@ pub struct GroupCommit<T, J, O> {
     target: Arc<Mutex<T>>,
     commit: Commit<T, J, O>,
     commit_on: CommitOn,
+    /// Long jobs ([`GroupCommit::submit_on_pool`]) queued or being
+    /// committed: while there are any, no caller commits on its own thread,
+    /// or it could find itself committing one of them.
+    long_jobs: AtomicUsize,
     /// The next group: jobs wait here while the group before is committed.
     next: Queue<J, O>,
     /// One committer at a time; the others wait here, and usually find their
@@ -74,6 +79,7 @@ where
             target,
             commit,
             commit_on,
+            long_jobs: AtomicUsize::new(0),
             next: Arc::new(Mutex::new(Vec::new())),
             turn: tokio::sync::Mutex::new(()),
         }
@@ -86,12 +92,34 @@ where
     /// committed with the next group, as a write already handed to the
     /// database would be.
     pub async fn submit(&self, job: J) -> Result<O, GroupLost> {
+        self.submit_with(job, self.commit_on).await
+    }
+
+    /// As [`GroupCommit::submit`], for a job whose commit takes long (a
+    /// batch of hundreds of rows): always committed on the blocking pool,
+    /// never on a runtime thread, whatever the group's [`CommitOn`].
+    pub async fn submit_on_pool(&self, job: J) -> Result<O, GroupLost> {
+        /// Counts the job out however the wait ends (a caller may stop
+        /// waiting).
+        struct Queued<'a>(&'a AtomicUsize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.long_jobs.fetch_add(1, Ordering::SeqCst);
+        let _queued = Queued(&self.long_jobs);
+        self.submit_with(job, CommitOn::BlockingPool).await
+    }
+
+    async fn submit_with(&self, job: J, commit_on: CommitOn) -> Result<O, GroupLost> {
         let slot: Slot<O> = Arc::new(Mutex::new(None));
         self.next
             .lock()
             .map_err(|_| GroupLost)?
             .push((job, slot.clone()));
-        let committed_here = self.commit_on == CommitOn::CallerWhenFree
+        let committed_here = commit_on == CommitOn::CallerWhenFree
+            && self.long_jobs.load(Ordering::SeqCst) == 0
             && match self.target.try_lock() {
                 Ok(target) => {
                     // A commit that panics poisons the target (the guard is
@@ -278,6 +306,18 @@ mod tests {
         let pooled = waiting.await.unwrap().unwrap();
         assert_ne!(pooled, format!("{here:?}"), "committed on the pool");
         assert_eq!(log.lock().unwrap().as_slice(), &[vec![1], vec![2]]);
+    }
+
+    /// A long job goes to the pool even when the target is free, and the
+    /// callers queued with it do not commit it on their own thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn long_jobs_are_committed_on_the_pool() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let group = GroupCommit::new(log.clone(), record_thread, CommitOn::CallerWhenFree);
+        let here = format!("{:?}", std::thread::current().id());
+        assert_ne!(group.submit_on_pool(1).await.unwrap(), Ok(here.clone()));
+        assert_eq!(group.long_jobs.load(Ordering::SeqCst), 0, "counted out");
+        assert_eq!(group.submit(2).await.unwrap(), Ok(here), "and inline again");
     }
 
     /// Records the jobs and answers each with the committing thread.

@@ -279,6 +279,18 @@ impl SqliteStore {
             .map_err(|e| StoreError::Unavailable(e.to_string()))?
     }
 
+    /// [`SqliteStore::write`] for a batch (audit rows delivered by the
+    /// hundred): committed on the blocking pool, never on a runtime thread.
+    async fn write_batch(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<Value> + Send + 'static,
+    ) -> StoreResult<Value> {
+        self.writes
+            .submit_on_pool(Box::new(f))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+
     /// A write that answers a row, decoded into the API's type.
     async fn write_row<T: DeserializeOwned>(
         &self,
@@ -827,7 +839,7 @@ impl Store for SqliteStore {
         // All in one write, all or nothing: one commit (one WAL fsync) for
         // the batch, shared with whatever else is written at the same time.
         let together = self
-            .write(move |tx| {
+            .write_batch(move |tx| {
                 for (caller, event) in &batch {
                     insert_audit_row(tx, caller.as_ref(), event)?;
                 }
