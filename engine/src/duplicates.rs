@@ -259,8 +259,9 @@ fn intern<'a>(map: &mut FastMap<&'a str, u32>, text: &'a str) -> u32 {
 /// as its number of values needs (one to four): comparing two rows reads
 /// two cache lines, not one per column and row.
 struct RowIds {
-    /// The rows one after the other, then 3 bytes of padding, so that an
-    /// id of any width is read as 4 bytes and a mask.
+    /// The rows one after the other, then padding, so that an id of any
+    /// width is read as 4 bytes and a mask, and every row of a layout of
+    /// at most 256 bytes is a [`View`].
     bytes: Vec<u8>,
     stride: usize,
     /// Per column, where its id starts in a row and the mask of its width.
@@ -300,7 +301,7 @@ impl RowIds {
             slots.push(Slot { offset, mask });
             offset += width;
         }
-        let mut bytes = vec![0u8; rows * stride + 3];
+        let mut bytes = vec![0u8; rows * stride + VIEW.saturating_sub(stride).max(3)];
         for ((column, &width), slot) in columns.iter().zip(widths).zip(&slots) {
             // A copy of a known width is a move, not a call.
             fn copy<const W: usize>(column: &[u8], bytes: &mut [u8], stride: usize, offset: usize) {
@@ -322,10 +323,24 @@ impl RowIds {
         }
     }
 
-    /// Row `row`'s ids, to read with [`read_id`].
+    /// Row `row`'s ids, to read with [`Ids::id`].
     #[inline(always)]
     fn row(&self, row: usize) -> &[u8] {
         &self.bytes[row * self.stride..][..self.stride + 3]
+    }
+
+    /// Whether every row is a [`View`] ([`RowIds::view`]).
+    fn narrow(&self) -> bool {
+        self.stride <= VIEW - 3
+    }
+
+    /// Row `row`'s ids as a [`View`], when [`RowIds::narrow`]: its ids are
+    /// read with no bounds check.
+    #[inline(always)]
+    fn view(&self, row: usize) -> &View {
+        self.bytes[row * self.stride..]
+            .first_chunk::<VIEW>()
+            .expect("narrow rows are padded to a view")
     }
 
     /// Row `row`'s ids as bytes: equal for rows with the same ids.
@@ -346,6 +361,34 @@ fn read_id(row: &[u8], slot: Slot) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & slot.mask
 }
 
+/// Bytes of a [`View`]: an id at any offset below 256, read as 4 bytes.
+const VIEW: usize = 256 + 3;
+
+/// A row of a layout of at most 256 bytes, where every offset fits a
+/// byte: reading an id needs no bounds check.
+type View = [u8; VIEW];
+
+/// A row's ids, read by [`score_pair`].
+trait Ids: Copy {
+    fn id(self, slot: Slot) -> u32;
+}
+
+impl Ids for &[u8] {
+    #[inline(always)]
+    fn id(self, slot: Slot) -> u32 {
+        read_id(self, slot)
+    }
+}
+
+impl Ids for &View {
+    #[inline(always)]
+    fn id(self, slot: Slot) -> u32 {
+        // In a narrow layout every offset is below 256 (the cast keeps it).
+        let at = usize::from(slot.offset as u8);
+        u32::from_le_bytes([self[at], self[at + 1], self[at + 2], self[at + 3]]) & slot.mask
+    }
+}
+
 /// Normalizes column `c` into a [`KeyColumn`], writing each row's id into
 /// `row_ids` (one a row).
 fn normalize_column(
@@ -362,27 +405,39 @@ fn normalize_column(
     // the one stored (16-byte entries, no text copied). Values whose hash
     // an earlier, different value has (next to never) are looked up in
     // `colliding`.
-    let hash_of = |identity: Identity| foldhash::fast::FixedState::default().hash_one(identity);
+    // A text's identity is already a hash: it is not hashed again.
+    let hash_of = |identity: Identity| match identity {
+        Identity::TextHash(hash) => hash,
+        _ => foldhash::fast::FixedState::default().hash_one(identity),
+    };
     let mut by_identity: FastMap<u64, u32> = FastMap::default();
     by_identity.insert(hash_of(Identity::Missing), MISSING);
     let mut colliding: Vec<u32> = Vec::new();
     // Reading a text cell depends only on its text: read each text once.
     // By a hash of the text too, with the row of its first cell to check
     // it against (on a mismatch the cell is simply read).
+    // A column of texts that seldom repeat (ids, amounts, e-mails) would
+    // hash each text twice for nothing, as it is and once read: texts are
+    // looked up only while enough of the last `WINDOW_CELLS` text cells
+    // repeated a value (a text found always has the id reading it gives,
+    // so this changes no id).
+    const WINDOW_CELLS: u32 = 1024;
     let hash_text = |text: &str| foldhash::fast::FixedState::default().hash_one(text);
     let mut by_text: FastMap<u64, (u32, u32)> = FastMap::default();
+    let mut look_up = true;
+    let (mut window, mut repeats) = (0u32, 0u32);
     let mut present = 0usize;
     for (row, cell) in column.cells.iter().enumerate() {
         let text_hash = match cell {
-            Cell::Text(t) => Some(hash_text(t)),
+            Cell::Text(t) if look_up => Some(hash_text(t)),
             _ => None,
         };
         let known = text_hash.and_then(|hash| {
             let &(first_row, id) = by_text.get(&hash)?;
             (column.cells[first_row as usize] == *cell).then_some(id)
         });
-        let id = if let Some(id) = known {
-            id
+        let (id, repeated) = if let Some(id) = known {
+            (id, true)
         } else {
             let normalized = match read_cell(cell, analysis) {
                 Reading::Missing | Reading::Placeholder => Normalized::Missing,
@@ -425,8 +480,17 @@ fn normalize_column(
             if let Some(hash) = text_hash {
                 by_text.entry(hash).or_insert((row as u32, id));
             }
-            id
+            (id, id != next)
         };
+        if matches!(cell, Cell::Text(_)) {
+            window += 1;
+            repeats += u32::from(repeated);
+            if window == WINDOW_CELLS {
+                // Worth it from about one cell in sixteen found.
+                look_up = repeats * 16 >= window;
+                (window, repeats) = (0, 0);
+            }
+        }
         present += usize::from(id != MISSING);
         row_ids[row] = id;
     }
@@ -898,7 +962,7 @@ enum BlockKind {
 /// weight and the weight of the columns after it, worked out once with the
 /// same arithmetic the check always used (floored at 0).
 struct PruneStep<'a> {
-    column: usize,
+    column: &'a KeyColumn,
     /// Where the column's id lies in a row.
     slot: Slot,
     weight: f64,
@@ -937,7 +1001,7 @@ fn prune_steps<'a>(
                 _ => FastScore::General,
             };
             PruneStep {
-                column: c,
+                column,
                 slot: slots[c],
                 weight: column.weight,
                 rest: rest.max(0.0),
@@ -956,22 +1020,21 @@ fn prune_steps<'a>(
 /// threshold (most candidate pairs differ on an amount or an id). The
 /// score of a pair that survives is summed in column order, as it always
 /// was, so that the shortcut never changes a result.
-#[inline]
-fn score_pair(
+#[inline(always)]
+fn score_pair<R: Ids>(
     columns: &[KeyColumn],
-    row_ids: &RowIds,
+    slots: &[Slot],
     steps: &[PruneStep<'_>],
     total_weight: f64,
-    (i, j): (usize, usize),
+    (ids_i, ids_j): (R, R),
     threshold: f64,
     quick: &mut [Quick],
 ) -> Option<f64> {
     let floor = threshold - 1e-9;
-    let (ids_i, ids_j) = (row_ids.row(i), row_ids.row(j));
     // Most pairs end here, after two or three columns: nothing is stored.
     let (mut bound, mut weight) = (0.0, 0.0);
     for step in steps {
-        let (a, b) = (read_id(ids_i, step.slot), read_id(ids_j, step.slot));
+        let (a, b) = (ids_i.id(step.slot), ids_j.id(step.slot));
         let different = a != b && a != MISSING && b != MISSING;
         let q = match step.fast {
             FastScore::Codes if different => Quick::Known(0.0),
@@ -979,7 +1042,7 @@ fn score_pair(
                 f64::from_bits(bits[a as usize]),
                 f64::from_bits(bits[b as usize]),
             )),
-            _ => columns[step.column].quick(a, b),
+            _ => step.column.quick(a, b),
         };
         match q {
             Quick::Skip => {}
@@ -992,8 +1055,8 @@ fn score_pair(
             return None;
         }
     }
-    for ((column, slot), &at) in columns.iter().zip(quick.iter_mut()).zip(&row_ids.slots) {
-        *slot = column.quick(read_id(ids_i, at), read_id(ids_j, at));
+    for ((column, slot), &at) in columns.iter().zip(quick.iter_mut()).zip(slots) {
+        *slot = column.quick(ids_i.id(at), ids_j.id(at));
     }
     // Columns blank on both sides neither help nor hurt, but a pair
     // must agree on most of what the table describes.
@@ -1007,11 +1070,11 @@ fn score_pair(
         return None;
     }
     let mut score = 0.0;
-    for ((column, slot), &at) in columns.iter().zip(quick.iter()).zip(&row_ids.slots) {
+    for ((column, slot), &at) in columns.iter().zip(quick.iter()).zip(slots) {
         let s = match *slot {
             Quick::Skip => continue,
             Quick::Known(s) => s,
-            Quick::Text(_) => column.text_similarity(read_id(ids_i, at), read_id(ids_j, at)),
+            Quick::Text(_) => column.text_similarity(ids_i.id(at), ids_j.id(at)),
         };
         score += s * column.weight;
     }
@@ -1072,6 +1135,66 @@ impl ComparedBlocks {
     }
 }
 
+/// What comparing a pair of rows needs, for [`Pairs::compare`].
+struct Pairs<'a> {
+    columns: &'a [KeyColumn],
+    row_ids: &'a RowIds,
+    /// [`RowIds::narrow`].
+    narrow: bool,
+    steps: &'a [PruneStep<'a>],
+    total_weight: f64,
+    threshold: f64,
+    /// Scratch space for [`score_pair`].
+    quick: Vec<Quick>,
+}
+
+impl Pairs<'_> {
+    /// Compares rows `i` and `j`, joining their groups if they reach the
+    /// threshold. Called some ten million times on 100,000 rows: inlined
+    /// where it is called, the rows read with no bounds checks.
+    #[inline(always)]
+    fn compare(&mut self, i: usize, j: usize, parent: &mut [u32], best: &mut FastMap<u32, f64>) {
+        let (i, j) = (i.min(j), i.max(j));
+        if i == j {
+            return;
+        }
+        let (columns, slots) = (self.columns, &self.row_ids.slots[..]);
+        let score = if self.narrow {
+            let rows = (self.row_ids.view(i), self.row_ids.view(j));
+            score_pair(
+                columns,
+                slots,
+                self.steps,
+                self.total_weight,
+                rows,
+                self.threshold,
+                &mut self.quick,
+            )
+        } else {
+            let rows = (self.row_ids.row(i), self.row_ids.row(j));
+            score_pair(
+                columns,
+                slots,
+                self.steps,
+                self.total_weight,
+                rows,
+                self.threshold,
+                &mut self.quick,
+            )
+        };
+        let Some(score) = score else {
+            return;
+        };
+        if score >= self.threshold {
+            let best = best.entry(j as u32).or_insert(0.0);
+            if score > *best {
+                *best = score;
+            }
+            union(parent, i as u32, j as u32);
+        }
+    }
+}
+
 fn fuzzy(
     columns: &[KeyColumn],
     row_ids: &RowIds,
@@ -1091,30 +1214,14 @@ fn fuzzy(
             .then(columns[b].weight.total_cmp(&columns[a].weight))
     });
     let steps = prune_steps(columns, &order, &row_ids.slots, total_weight);
-    let mut quick = vec![Quick::Skip; columns.len()];
-    let mut compare = |i: usize, j: usize, parent: &mut [u32], best: &mut FastMap<u32, f64>| {
-        let (i, j) = (i.min(j), i.max(j));
-        if i == j {
-            return;
-        }
-        let Some(score) = score_pair(
-            columns,
-            row_ids,
-            &steps,
-            total_weight,
-            (i, j),
-            threshold,
-            &mut quick,
-        ) else {
-            return;
-        };
-        if score >= threshold {
-            let best = best.entry(j as u32).or_insert(0.0);
-            if score > *best {
-                *best = score;
-            }
-            union(parent, i as u32, j as u32);
-        }
+    let mut pairs = Pairs {
+        columns,
+        row_ids,
+        narrow: row_ids.narrow(),
+        steps: &steps,
+        total_weight,
+        threshold,
+        quick: vec![Quick::Skip; columns.len()],
     };
     // Blocking entries of one column and kind at a time, each the block's
     // value id over the row: 8 bytes, sorted as integers. Any visiting
@@ -1200,7 +1307,7 @@ fn fuzzy(
                 if !big {
                     for (a, &i) in block.iter().enumerate() {
                         for &j in &block[a + 1..] {
-                            compare(row(i), row(j), parent, best);
+                            pairs.compare(row(i), row(j), parent, best);
                         }
                     }
                 } else {
@@ -1215,7 +1322,7 @@ fn fuzzy(
                     by_rank.sort_unstable();
                     for (a, &i) in by_rank.iter().enumerate() {
                         for &j in by_rank[a + 1..].iter().take(WINDOW) {
-                            compare(row(i), row(j), parent, best);
+                            pairs.compare(row(i), row(j), parent, best);
                         }
                     }
                 }
@@ -1265,6 +1372,36 @@ mod tests {
         // On customer and amount only, the third invoice matches too.
         let pairs = find_duplicates(&t, &[1, 2], 0.8);
         assert_eq!(pairs.len(), 2);
+    }
+
+    #[test]
+    fn texts_read_without_look_up_get_the_ids_of_their_first_cells() {
+        // 3,000 distinct names stop the look-up of texts; their repeats
+        // (spelt differently, or not) are then read, to the same ids.
+        let mut rows: Vec<Vec<String>> = vec![vec!["Name".into()]];
+        for i in 0..3000 {
+            rows.push(vec![format!("Person {i}")]);
+        }
+        for i in (0..3000).step_by(7) {
+            rows.push(vec![format!("  PERSON {i}")]);
+            rows.push(vec![format!("Person {i}")]);
+        }
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let t = table(&rows);
+        let mut analyses = Analyses::new();
+        let mut ids = vec![0u32; t.row_count()];
+        let column = normalize_column(&t, 0, analyses.get(&t, 0), &mut ids);
+        assert_eq!(column.values.len(), 3001);
+        for (k, i) in (0..3000).step_by(7).enumerate() {
+            assert_eq!(ids[3000 + 2 * k], ids[i], "row {i}");
+            assert_eq!(ids[3000 + 2 * k + 1], ids[i], "row {i}");
+        }
+        let pairs = find_duplicates(&t, &[0], 1.0);
+        assert_eq!(pairs.len(), 2 * 3000_usize.div_ceil(7));
     }
 
     #[test]

@@ -294,11 +294,18 @@ fn looks_like_date_header(name: &str) -> bool {
         .any(|w| lower.contains(w))
 }
 
+/// Most distinct texts [`analyze_column`] makes room for up front.
+const DISTINCT_RESERVE: usize = 1 << 16;
+
 pub fn analyze_column(column: &Column) -> ColumnAnalysis {
     let mut ev = Evidence::default();
     // Distinct trimmed texts in order of first appearance, with counts.
     let mut distinct: Vec<(&str, usize)> = Vec::new();
+    // Sized up front: growing it would hash every text again each time.
+    // Capped, so that a long column of few values does not take room for
+    // millions (its untouched room costs next to nothing meanwhile).
     let mut seen: FastMap<&str, usize> = FastMap::default();
+    seen.reserve(column.cells.len().min(DISTINCT_RESERVE));
     for cell in &column.cells {
         match cell {
             Cell::Empty | Cell::Error(_) => {}
