@@ -18,7 +18,7 @@ use super::*;
 use crate::audit::AuditEvent;
 use crate::auth::Caller;
 use crate::config::StoreSync;
-use crate::group_commit::GroupCommit;
+use crate::group_commit::{GroupCommit, GroupLost};
 
 const SCHEMA: &str = r#"
 pragma journal_mode = wal;
@@ -190,6 +190,11 @@ fn spawn_checkpointer(
     Ok(())
 }
 
+/// A write's own outcome, or the store unavailable when its group was lost.
+fn write_outcome(submitted: Result<StoreResult<Value>, GroupLost>) -> StoreResult<Value> {
+    submitted.map_err(|e| StoreError::Unavailable(e.to_string()))?
+}
+
 /// The same failure again, for each write of a group that failed as one:
 /// `rusqlite::Error` cannot be cloned, but what the API makes of it can.
 fn copy_of(e: &rusqlite::Error) -> StoreError {
@@ -273,10 +278,7 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<Value> + Send + 'static,
     ) -> StoreResult<Value> {
-        self.writes
-            .submit(Box::new(f))
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+        write_outcome(self.writes.submit(Box::new(f)).await)
     }
 
     /// [`SqliteStore::write`] for a batch (audit rows delivered by the
@@ -285,10 +287,7 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<Value> + Send + 'static,
     ) -> StoreResult<Value> {
-        self.writes
-            .submit_on_pool(Box::new(f))
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+        write_outcome(self.writes.submit_on_pool(Box::new(f)).await)
     }
 
     /// A write that answers a row, decoded into the API's type.
