@@ -438,6 +438,35 @@ def prune(i, j, ids, order, weight, total, floor, keys, numbers):
     return i, j, got, counted, pending
 
 
+# Texts longer than this are compared by their first and last EDGE_CHARS
+# characters, bounded by their lengths, as the engine does.
+EDIT_CHARS, EDGE_CHARS = 128, 64
+
+
+def text_similarity(xs, ys):
+    """min(Jaro-Winkler, Damerau-Levenshtein + 0.1) of each pair of texts."""
+    def edit(a, b):
+        if not a:
+            return np.zeros(0)
+        jw = process.cpdist(a, b, scorer=JaroWinkler.similarity, workers=-1)
+        dl = process.cpdist(a, b, scorer=DamerauLevenshtein.normalized_similarity, workers=-1)
+        return np.minimum(jw, dl + 0.1)
+
+    la = np.array([len(t) for t in xs], dtype=float)
+    lb = np.array([len(t) for t in ys], dtype=float)
+    longest = np.maximum(la, lb)
+    short = np.flatnonzero(longest <= EDIT_CHARS)
+    long = np.flatnonzero(longest > EDIT_CHARS)
+    score = np.empty(len(xs))
+    score[short] = edit([xs[k] for k in short], [ys[k] for k in short])
+    if len(long):
+        heads = edit([xs[k][:EDGE_CHARS] for k in long], [ys[k][:EDGE_CHARS] for k in long])
+        tails = edit([xs[k][-EDGE_CHARS:] for k in long], [ys[k][-EDGE_CHARS:] for k in long])
+        bound = np.minimum(1 - np.abs(la[long] - lb[long]) / longest[long] + 0.1, 1.0)
+        score[long] = np.minimum((heads + tails) / 2, bound)
+    return score
+
+
 def fuzzy_duplicates(frame, threshold=THRESHOLD):
     """[(row, duplicate_of, score)] over all columns; each duplicate against
     the first row of its group, as the engine reports them.
@@ -474,10 +503,7 @@ def fuzzy_duplicates(frame, threshold=THRESHOLD):
         mask, bound_of = mask[keep], bound_of[keep]
         x, y = ids[name][i[mask]], ids[name][j[mask]]
         texts = values[name].to_numpy()
-        jw = process.cpdist(texts[x].tolist(), texts[y].tolist(), scorer=JaroWinkler.similarity, workers=-1)
-        dl = process.cpdist(texts[x].tolist(), texts[y].tolist(),
-                            scorer=DamerauLevenshtein.normalized_similarity, workers=-1)
-        got[mask] += (np.minimum(jw, dl + 0.1) - bound_of[mask]) * weight[name]
+        got[mask] += (text_similarity(texts[x].tolist(), texts[y].tolist()) - bound_of[mask]) * weight[name]
     score = got / counted
     hit = score >= floor
     i, j, score = i[hit], j[hit], score[hit]

@@ -11,10 +11,13 @@
 //! fuzzy pass compares ids before it compares text. A pair is first scored
 //! with an upper bound that leaves out the costly edit distances; only the
 //! pairs that could reach the threshold get the exact score, computed in
-//! the same order as ever, so results do not depend on the shortcut. The
-//! result does not depend on the order pairs are visited in either (groups
-//! are connected components, scores maxima), which lets blocks be built by
-//! sorting instead of a map of strings.
+//! the same order as ever, so results do not depend on the shortcut (the
+//! bounds: length differences, then bag distances, then the edit
+//! distances one column at a time). Texts over [`EDIT_CHARS`] characters
+//! are compared by their ends, so that no pair costs more than a few
+//! short edit distances. The result does not depend on the order pairs
+//! are visited in either (groups are connected components, scores maxima),
+//! which lets blocks be built by sorting instead of a map of strings.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -770,27 +773,100 @@ impl KeyColumn {
         } else if self.fingerprint[a as usize] == self.fingerprint[b as usize] {
             Quick::Known(0.95)
         } else {
-            // The edit distance is at least the difference in length, and
-            // the score at most that similarity + 0.1.
-            let (la, lb) = (self.chars[a as usize], self.chars[b as usize]);
-            let longest = f64::from(la.max(lb));
-            let bound = if longest == 0.0 {
-                1.0
-            } else {
-                (1.0 - f64::from(la.abs_diff(lb)) / longest + 0.1).min(1.0)
-            };
-            Quick::Text(bound)
+            Quick::Text(length_bound(self.chars[a as usize], self.chars[b as usize]))
         }
     }
 
-    fn text_similarity(&self, a: u32, b: u32) -> f64 {
-        match (self.values.get(a), self.values.get(b)) {
-            (Norm::Text(xs, xe), Norm::Text(ys, ye)) => {
-                let (x, y) = (self.text_of(xs, xe), self.text_of(ys, ye));
-                strsim::jaro_winkler(x, y).min(strsim::normalized_damerau_levenshtein(x, y) + 0.1)
+    /// An upper bound of [`KeyColumn::text_similarity`] of two different
+    /// texts, tighter than [`KeyColumn::quick_texts`]'s and still cheap:
+    /// the edit distance is at least the bag distance (the characters one
+    /// text has more of than the other, as each edit changes one). Only
+    /// ASCII characters are counted, which keeps it a lower bound.
+    fn text_bound(&self, a: u32, b: u32) -> f64 {
+        let (Norm::Text(xs, xe), Norm::Text(ys, ye)) = (self.values.get(a), self.values.get(b))
+        else {
+            return 1.0;
+        };
+        let mut counts = [0i32; 128];
+        for &byte in self.text_of(xs, xe).as_bytes() {
+            if let Some(count) = counts.get_mut(usize::from(byte)) {
+                *count += 1;
             }
-            _ => 0.0,
         }
+        for &byte in self.text_of(ys, ye).as_bytes() {
+            if let Some(count) = counts.get_mut(usize::from(byte)) {
+                *count -= 1;
+            }
+        }
+        let (mut surplus, mut lack) = (0u32, 0u32);
+        for count in counts {
+            if count > 0 {
+                surplus += count.unsigned_abs();
+            } else {
+                lack += count.unsigned_abs();
+            }
+        }
+        let longest = self.chars[a as usize].max(self.chars[b as usize]);
+        if longest == 0 || longest > EDIT_CHARS {
+            // Long texts are compared by their ends: no bound of that.
+            return 1.0;
+        }
+        // The arithmetic of `strsim::normalized_damerau_levenshtein`, so
+        // that the bound holds in floating point too.
+        let distance = surplus.max(lack);
+        (1.0 - f64::from(distance) / f64::from(longest) + 0.1).min(1.0)
+    }
+
+    fn text_similarity(&self, a: u32, b: u32) -> f64 {
+        let (Norm::Text(xs, xe), Norm::Text(ys, ye)) = (self.values.get(a), self.values.get(b))
+        else {
+            return 0.0;
+        };
+        let (x, y) = (self.text_of(xs, xe), self.text_of(ys, ye));
+        let (la, lb) = (self.chars[a as usize], self.chars[b as usize]);
+        if la.max(lb) <= EDIT_CHARS {
+            return edit_similarity(x, y);
+        }
+        fn head(t: &str) -> &str {
+            &t[..t.char_indices().nth(EDGE_CHARS).map_or(t.len(), |(i, _)| i)]
+        }
+        fn tail(t: &str) -> &str {
+            &t[t.char_indices()
+                .rev()
+                .nth(EDGE_CHARS - 1)
+                .map_or(0, |(i, _)| i)..]
+        }
+        let edges = (edit_similarity(head(x), head(y)) + edit_similarity(tail(x), tail(y))) / 2.0;
+        edges.min(length_bound(la, lb))
+    }
+}
+
+/// Texts longer than this many characters are compared by their first and
+/// last [`EDGE_CHARS`] characters (and their lengths): an edit distance
+/// takes time in the square of the length, and a sheet of long texts
+/// would take hours. Names, addresses and descriptions are shorter.
+const EDIT_CHARS: u32 = 128;
+const EDGE_CHARS: usize = 64;
+
+/// The similarity of two short texts: Jaro–Winkler, kept from rating two
+/// texts that share a start but differ in most characters higher than
+/// their edit distance allows.
+fn edit_similarity(x: &str, y: &str) -> f64 {
+    if x == y {
+        // What the two give, without their time in the square of the length.
+        return 1.0;
+    }
+    strsim::jaro_winkler(x, y).min(strsim::normalized_damerau_levenshtein(x, y) + 0.1)
+}
+
+/// An upper bound of the similarity of two texts of `la` and `lb`
+/// characters: their edit distance is at least the difference in length.
+fn length_bound(la: u32, lb: u32) -> f64 {
+    let longest = f64::from(la.max(lb));
+    if longest == 0.0 {
+        1.0
+    } else {
+        (1.0 - f64::from(la.abs_diff(lb)) / longest + 0.1).min(1.0)
     }
 }
 
@@ -853,35 +929,7 @@ pub fn find_duplicates_with(
     for &c in keys {
         analyses.get(table, c);
     }
-    // Each column's ids, one a row, then kept in the bytes its number of
-    // values needs until they are laid out row by row.
-    let mut ids: Vec<u32> = vec![MISSING; rows];
-    let mut narrow: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
-    let mut widths: Vec<usize> = Vec::with_capacity(keys.len());
-    let mut columns: Vec<KeyColumn> = Vec::with_capacity(keys.len());
-    for &c in keys {
-        let mut column = normalize_column(table, c, analyses.get(table, c), &mut ids);
-        if column.texts_unread(&ids) {
-            column.texts = String::new();
-            column.texts_dropped = true;
-        }
-        let width = id_width(column.values.len());
-        let mut bytes = vec![0u8; rows * width];
-        for (id, to) in ids.iter().zip(bytes.chunks_exact_mut(width)) {
-            match width {
-                1 => to[0] = *id as u8,
-                2 => to.copy_from_slice(&(*id as u16).to_le_bytes()),
-                3 => to.copy_from_slice(&id.to_le_bytes()[..3]),
-                _ => to.copy_from_slice(&id.to_le_bytes()),
-            }
-        }
-        narrow.push(bytes);
-        widths.push(width);
-        columns.push(column);
-    }
-    drop(ids);
-    let row_ids = RowIds::pack(&narrow, &widths, rows);
-    drop(narrow);
+    let (columns, row_ids) = key_columns(table, keys, analyses);
 
     // Exact duplicates after normalization: rows with the same ids.
     let mut parent: Vec<u32> = (0..rows as u32).collect();
@@ -932,6 +980,40 @@ pub fn find_duplicates_with(
     pairs
 }
 
+/// The key columns' distinct values, and each row's ids of them.
+fn key_columns(table: &Table, keys: &[usize], analyses: &mut Analyses) -> (Vec<KeyColumn>, RowIds) {
+    let rows = table.row_count();
+    // Each column's ids, one a row, then kept in the bytes its number of
+    // values needs until they are laid out row by row.
+    let mut ids: Vec<u32> = vec![MISSING; rows];
+    let mut narrow: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+    let mut widths: Vec<usize> = Vec::with_capacity(keys.len());
+    let mut columns: Vec<KeyColumn> = Vec::with_capacity(keys.len());
+    for &c in keys {
+        let mut column = normalize_column(table, c, analyses.get(table, c), &mut ids);
+        if column.texts_unread(&ids) {
+            column.texts = String::new();
+            column.texts_dropped = true;
+        }
+        let width = id_width(column.values.len());
+        let mut bytes = vec![0u8; rows * width];
+        for (id, to) in ids.iter().zip(bytes.chunks_exact_mut(width)) {
+            match width {
+                1 => to[0] = *id as u8,
+                2 => to.copy_from_slice(&(*id as u16).to_le_bytes()),
+                3 => to.copy_from_slice(&id.to_le_bytes()[..3]),
+                _ => to.copy_from_slice(&id.to_le_bytes()),
+            }
+        }
+        narrow.push(bytes);
+        widths.push(width);
+        columns.push(column);
+    }
+    drop(ids);
+    let row_ids = RowIds::pack(&narrow, &widths, rows);
+    (columns, row_ids)
+}
+
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
     while parent[x as usize] != x {
         parent[x as usize] = parent[parent[x as usize] as usize];
@@ -962,6 +1044,8 @@ enum BlockKind {
 /// weight and the weight of the columns after it, worked out once with the
 /// same arithmetic the check always used (floored at 0).
 struct PruneStep<'a> {
+    /// The column's index, its place in [`score_pair`]'s scratch space.
+    index: usize,
     column: &'a KeyColumn,
     /// Where the column's id lies in a row.
     slot: Slot,
@@ -980,6 +1064,20 @@ enum FastScore<'a> {
     Numbers(&'a [u64]),
     /// Any other column: [`KeyColumn::quick`].
     General,
+}
+
+/// The order [`score_pair`] looks at columns in (any order gives the same
+/// scores): columns whose different values score 0 (codes, numbers,
+/// dates) before texts, whose bound without edit distances is weak;
+/// heaviest first within each.
+fn pruning_order(columns: &[KeyColumn]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by(|&a, &b| {
+        (columns[a].text)
+            .cmp(&columns[b].text)
+            .then(columns[b].weight.total_cmp(&columns[a].weight))
+    });
+    order
 }
 
 /// The pruning order of `order` (column indices).
@@ -1001,6 +1099,7 @@ fn prune_steps<'a>(
                 _ => FastScore::General,
             };
             PruneStep {
+                index: c,
                 column,
                 slot: slots[c],
                 weight: column.weight,
@@ -1069,6 +1168,43 @@ fn score_pair<R: Ids>(
     if weight == 0.0 || weight * 2.0 < total_weight {
         return None;
     }
+    // The texts' bounds are tightened, first all with bag distances, then
+    // one by one to their scores, in the pruning order, until the pair
+    // cannot reach the threshold: on a sheet of many short text columns
+    // most pairs that get here are dropped before any edit distance.
+    let needed = floor * weight;
+    let mut bound: f64 = columns
+        .iter()
+        .zip(quick.iter())
+        .map(|(column, q)| match *q {
+            Quick::Skip => 0.0,
+            Quick::Known(s) | Quick::Text(s) => s * column.weight,
+        })
+        .sum();
+    if bound < needed {
+        return None;
+    }
+    for exact in [false, true] {
+        for step in steps {
+            let Quick::Text(upper) = quick[step.index] else {
+                continue;
+            };
+            let (a, b) = (ids_i.id(step.slot), ids_j.id(step.slot));
+            quick[step.index] = if exact {
+                let s = step.column.text_similarity(a, b);
+                bound -= (upper - s) * step.weight;
+                Quick::Known(s)
+            } else {
+                let tighter = step.column.text_bound(a, b).min(upper);
+                bound -= (upper - tighter) * step.weight;
+                Quick::Text(tighter)
+            };
+            if bound < needed {
+                return None;
+            }
+        }
+    }
+    // Summed in column order, as it always was.
     let mut score = 0.0;
     for ((column, slot), &at) in columns.iter().zip(quick.iter()).zip(slots) {
         let s = match *slot {
@@ -1094,12 +1230,6 @@ struct ComparedBlocks {
 }
 
 impl ComparedBlocks {
-    fn clear(&mut self) {
-        self.latest.clear();
-        self.blocks.clear();
-        self.rows.clear();
-    }
-
     /// Whether no block with the rows of `block` (entries of one value,
     /// the row in the low 32 bits) was seen before; notes it if so.
     /// A block past what `u32` positions reach is not noted: comparing
@@ -1195,6 +1325,17 @@ impl Pairs<'_> {
     }
 }
 
+/// Tells blocks apart in [`ComparedBlocks`]: a hash of their rows, in
+/// order (the row is in the low 32 bits of an entry).
+fn identity_of(entries: &[u64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+    for &entry in entries {
+        (entry as u32).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 fn fuzzy(
     columns: &[KeyColumn],
     row_ids: &RowIds,
@@ -1204,16 +1345,12 @@ fn fuzzy(
     best: &mut FastMap<u32, f64>,
 ) {
     let total_weight: f64 = columns.iter().map(|c| c.weight).sum();
-    // Pruning order (any order gives the same scores): columns whose
-    // different values score 0 (codes, numbers, dates) before texts, whose
-    // bound without edit distances is weak; heaviest first within each.
-    let mut order: Vec<usize> = (0..columns.len()).collect();
-    order.sort_by(|&a, &b| {
-        (columns[a].text)
-            .cmp(&columns[b].text)
-            .then(columns[b].weight.total_cmp(&columns[a].weight))
-    });
-    let steps = prune_steps(columns, &order, &row_ids.slots, total_weight);
+    let steps = prune_steps(
+        columns,
+        &pruning_order(columns),
+        &row_ids.slots,
+        total_weight,
+    );
     let mut pairs = Pairs {
         columns,
         row_ids,
@@ -1231,15 +1368,14 @@ fn fuzzy(
     // Blocks already compared: a block with the same rows as an earlier
     // one (a short value is its own head and tail; a pair of rows alike in
     // several columns) would compare the same pairs again. Small blocks
-    // of any column count; big ones only within their column, whose order
-    // their window follows.
+    // count by their rows; big ones by their window, the same rows in the
+    // same order.
     let mut small_compared = ComparedBlocks::default();
-    let mut big_compared = ComparedBlocks::default();
+    let mut windows_compared = ComparedBlocks::default();
     for (c, column) in columns.iter().enumerate() {
         if !column.distinctive && !column.text {
             continue;
         }
-        big_compared.clear();
         // Head and tail ids per distinct text value.
         let (mut heads, mut tails) = (Vec::new(), Vec::new());
         if column.text {
@@ -1284,27 +1420,12 @@ fn fuzzy(
                 if block.len() < 2 {
                     continue;
                 }
-                let big = block.len() > MAX_BLOCK;
-                let identity = {
-                    use std::hash::{Hash, Hasher};
-                    let mut hasher = foldhash::fast::FixedState::default().build_hasher();
-                    big.hash(&mut hasher);
-                    for &entry in block {
-                        (entry as u32).hash(&mut hasher);
-                    }
-                    hasher.finish()
-                };
-                let compared = if big {
-                    &mut big_compared
-                } else {
-                    &mut small_compared
-                };
-                if !compared.first_time(identity, block) {
-                    continue;
-                }
                 // The row is in the low 32 bits of an entry, in both.
                 let row = |entry: u64| entry as u32 as usize;
-                if !big {
+                if block.len() <= MAX_BLOCK {
+                    if !small_compared.first_time(identity_of(block), block) {
+                        continue;
+                    }
                     for (a, &i) in block.iter().enumerate() {
                         for &j in &block[a + 1..] {
                             pairs.compare(row(i), row(j), parent, best);
@@ -1320,6 +1441,12 @@ fn fuzzy(
                         (u64::from(rank[row_ids.get(x as usize, c) as usize]) << 32) | u64::from(x)
                     }));
                     by_rank.sort_unstable();
+                    // The same rows in the same order make the same
+                    // window, in any column (columns that rise together,
+                    // a text and its code).
+                    if !windows_compared.first_time(identity_of(&by_rank), &by_rank) {
+                        continue;
+                    }
                     for (a, &i) in by_rank.iter().enumerate() {
                         for &j in by_rank[a + 1..].iter().take(WINDOW) {
                             pairs.compare(row(i), row(j), parent, best);
@@ -1440,5 +1567,136 @@ mod tests {
         assert!(column.code && column.distinctive);
         assert!(!column.texts_unread(&ids));
         assert!(column.texts_unread(&ids[1..4]));
+    }
+
+    #[test]
+    fn long_texts_are_compared_by_their_ends_and_lengths() {
+        let note = |start: &str, middle: &str| {
+            format!(
+                "{start} {} {middle} {}",
+                "words ".repeat(20),
+                " more".repeat(30)
+            )
+        };
+        let rows: Vec<Vec<String>> = [
+            "Note".to_owned(),
+            note("Paid", "first"),
+            note("Paid", "other"),
+            note("Owed", "first"),
+            note("Paid", "first") + " and much more text to end it",
+            "short".to_owned(),
+        ]
+        .into_iter()
+        .map(|cell| vec![cell])
+        .collect();
+        let t = owned_table(&rows);
+        let mut ids = vec![MISSING; t.row_count()];
+        let column = normalize_column(&t, 0, Analyses::new().get(&t, 0), &mut ids);
+        assert!(column.text && !column.code);
+        let similarity = |i: usize, j: usize| column.text_similarity(ids[i], ids[j]);
+        // A different middle is not seen.
+        assert_eq!(similarity(0, 1), 1.0);
+        // A different start is.
+        let start = similarity(0, 2);
+        assert!(start < 1.0 && start > 0.9, "{start}");
+        // So is a different end, and the lengths bound the score.
+        let end = similarity(0, 3);
+        let bound = length_bound(column.chars[ids[0] as usize], column.chars[ids[3] as usize]);
+        assert!(end < 0.9 && end <= bound, "{end} {bound}");
+        // Short against long: the lengths.
+        assert_eq!(
+            similarity(0, 4),
+            length_bound(5, column.chars[ids[0] as usize])
+        );
+    }
+
+    /// A pair's score with every column scored, no shortcut: what
+    /// `score_pair` returns for a pair that reaches the threshold.
+    fn reference_score(columns: &[KeyColumn], row_ids: &RowIds, i: usize, j: usize) -> Option<f64> {
+        let total: f64 = columns.iter().map(|c| c.weight).sum();
+        let (mut score, mut weight) = (0.0, 0.0);
+        for (c, column) in columns.iter().enumerate() {
+            let (a, b) = (row_ids.get(i, c), row_ids.get(j, c));
+            let s = match column.quick(a, b) {
+                Quick::Skip => continue,
+                Quick::Known(s) => s,
+                Quick::Text(_) => column.text_similarity(a, b),
+            };
+            score += s * column.weight;
+            weight += column.weight;
+        }
+        (weight > 0.0 && weight * 2.0 >= total).then(|| score / weight)
+    }
+
+    fn owned_table(rows: &[Vec<String>]) -> Table {
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        table(&rows)
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn the_shortcuts_never_change_a_score(
+            rows in prop::collection::vec(
+                prop::collection::vec("[abcé 1.]{0,7}|[ab]{120,140}", 3),
+                2..14,
+            ),
+            threshold in 0.3f64..1.0,
+        ) {
+            let mut all = vec![vec!["A".to_owned(), "B".to_owned(), "C".to_owned()]];
+            all.extend(rows);
+            let t = owned_table(&all);
+            let (columns, row_ids) = key_columns(&t, &[0, 1, 2], &mut Analyses::new());
+            let total: f64 = columns.iter().map(|c| c.weight).sum();
+            let steps = prune_steps(&columns, &pruning_order(&columns), &row_ids.slots, total);
+            let mut quick = vec![Quick::Skip; columns.len()];
+            let slots = &row_ids.slots;
+            for i in 0..t.row_count() {
+                for j in i + 1..t.row_count() {
+                    let expected = reference_score(&columns, &row_ids, i, j);
+                    let got = if row_ids.narrow() {
+                        let rows = (row_ids.view(i), row_ids.view(j));
+                        score_pair(&columns, slots, &steps, total, rows, threshold, &mut quick)
+                    } else {
+                        let rows = (row_ids.row(i), row_ids.row(j));
+                        score_pair(&columns, slots, &steps, total, rows, threshold, &mut quick)
+                    };
+                    match expected {
+                        Some(s) if s >= threshold => prop_assert_eq!(got, Some(s), "rows {} {}", i, j),
+                        _ => prop_assert!(got.is_none() || got == expected, "rows {} {}: {:?}", i, j, got),
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn the_bag_bound_is_never_below_the_score(
+            x in "\\PC{0,10}|[abcdé ]{0,10}|[ab]{100,200}",
+            y in "\\PC{0,10}|[abcdé ]{0,10}|[ab]{100,200}",
+        ) {
+            let all: Vec<Vec<String>> = [String::from("Name"), x, y, "zz".into(), "zz".into()]
+                .into_iter()
+                .map(|cell| vec![cell])
+                .collect();
+            let t = owned_table(&all);
+            let mut ids = vec![MISSING; t.row_count()];
+            let column = normalize_column(&t, 0, Analyses::new().get(&t, 0), &mut ids);
+            let (a, b) = (ids[0], ids[1]);
+            prop_assume!(!column.code && a != b && a != MISSING && b != MISSING);
+            prop_assume!(column.values.is_text(a) && column.values.is_text(b));
+            let score = column.text_similarity(a, b);
+            let bound = column.text_bound(a, b);
+            prop_assert!(bound >= score, "{} < {}", bound, score);
+            if let Quick::Text(weak) = column.quick(a, b) {
+                prop_assert!(weak >= score, "{} < {}", weak, score);
+            }
+        }
     }
 }
