@@ -1610,6 +1610,22 @@ mod tests {
         );
     }
 
+    pub(super) fn owned_table(rows: &[Vec<String>]) -> Table {
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        table(&rows)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::tests::owned_table;
+    use super::*;
+    use proptest::prelude::*;
+
     /// A pair's score with every column scored, no shortcut: what
     /// `score_pair` returns for a pair that reaches the threshold.
     fn reference_score(columns: &[KeyColumn], row_ids: &RowIds, i: usize, j: usize) -> Option<f64> {
@@ -1627,17 +1643,6 @@ mod tests {
         }
         (weight > 0.0 && weight * 2.0 >= total).then(|| score / weight)
     }
-
-    fn owned_table(rows: &[Vec<String>]) -> Table {
-        let rows: Vec<Vec<&str>> = rows
-            .iter()
-            .map(|r| r.iter().map(String::as_str).collect())
-            .collect();
-        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
-        table(&rows)
-    }
-
-    use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
