@@ -1513,12 +1513,7 @@ mod tests {
             rows.push(vec![format!("  PERSON {i}")]);
             rows.push(vec![format!("Person {i}")]);
         }
-        let rows: Vec<Vec<&str>> = rows
-            .iter()
-            .map(|r| r.iter().map(String::as_str).collect())
-            .collect();
-        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
-        let t = table(&rows);
+        let t = owned_table(&rows);
         let mut analyses = Analyses::new();
         let mut ids = vec![0u32; t.row_count()];
         let column = normalize_column(&t, 0, analyses.get(&t, 0), &mut ids);
@@ -1545,12 +1540,7 @@ mod tests {
             rows.push(vec![code, format!("{}", 5000 + i)]);
         }
         rows.push(vec!["P-00001".into(), "5001".into()]);
-        let rows: Vec<Vec<&str>> = rows
-            .iter()
-            .map(|r| r.iter().map(String::as_str).collect())
-            .collect();
-        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
-        let t = table(&rows);
+        let t = owned_table(&rows);
         let mut analyses = Analyses::new();
         assert_eq!(analyses.get(&t, 0).kind, ColumnType::Identifier);
         let pairs = find_duplicates_with(&t, &[0, 1], 0.8, &mut analyses);
@@ -1578,20 +1568,14 @@ mod tests {
                 " more".repeat(30)
             )
         };
-        let rows: Vec<Vec<String>> = [
+        let (column, ids) = one_column(vec![
             "Note".to_owned(),
             note("Paid", "first"),
             note("Paid", "other"),
             note("Owed", "first"),
             note("Paid", "first") + " and much more text to end it",
             "short".to_owned(),
-        ]
-        .into_iter()
-        .map(|cell| vec![cell])
-        .collect();
-        let t = owned_table(&rows);
-        let mut ids = vec![MISSING; t.row_count()];
-        let column = normalize_column(&t, 0, Analyses::new().get(&t, 0), &mut ids);
+        ]);
         assert!(column.text && !column.code);
         let similarity = |i: usize, j: usize| column.text_similarity(ids[i], ids[j]);
         // A different middle is not seen.
@@ -1610,6 +1594,16 @@ mod tests {
         );
     }
 
+    /// One column of `cells` (the first is the header), normalized: the
+    /// column and each data row's id.
+    pub(super) fn one_column(cells: Vec<String>) -> (KeyColumn, Vec<u32>) {
+        let rows: Vec<Vec<String>> = cells.into_iter().map(|cell| vec![cell]).collect();
+        let t = owned_table(&rows);
+        let mut ids = vec![MISSING; t.row_count()];
+        let column = normalize_column(&t, 0, Analyses::new().get(&t, 0), &mut ids);
+        (column, ids)
+    }
+
     pub(super) fn owned_table(rows: &[Vec<String>]) -> Table {
         let rows: Vec<Vec<&str>> = rows
             .iter()
@@ -1622,7 +1616,7 @@ mod tests {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
-    use super::tests::owned_table;
+    use super::tests::{one_column, owned_table};
     use super::*;
     use proptest::prelude::*;
 
@@ -1686,13 +1680,7 @@ mod properties {
             x in "\\PC{0,10}|[abcdé ]{0,10}|[ab]{100,200}",
             y in "\\PC{0,10}|[abcdé ]{0,10}|[ab]{100,200}",
         ) {
-            let all: Vec<Vec<String>> = [String::from("Name"), x, y, "zz".into(), "zz".into()]
-                .into_iter()
-                .map(|cell| vec![cell])
-                .collect();
-            let t = owned_table(&all);
-            let mut ids = vec![MISSING; t.row_count()];
-            let column = normalize_column(&t, 0, Analyses::new().get(&t, 0), &mut ids);
+            let (column, ids) = one_column(vec!["Name".into(), x, y, "zz".into(), "zz".into()]);
             let (a, b) = (ids[0], ids[1]);
             prop_assume!(!column.code && a != b && a != MISSING && b != MISSING);
             prop_assume!(column.values.is_text(a) && column.values.is_text(b));
