@@ -787,6 +787,11 @@ impl KeyColumn {
         else {
             return 1.0;
         };
+        let longest = self.chars[a as usize].max(self.chars[b as usize]);
+        if longest == 0 || longest > EDIT_CHARS {
+            // Long texts are compared by their ends: no bound of that.
+            return 1.0;
+        }
         let mut counts = [0i32; 128];
         for &byte in self.text_of(xs, xe).as_bytes() {
             if let Some(count) = counts.get_mut(usize::from(byte)) {
@@ -805,11 +810,6 @@ impl KeyColumn {
             } else {
                 lack += count.unsigned_abs();
             }
-        }
-        let longest = self.chars[a as usize].max(self.chars[b as usize]);
-        if longest == 0 || longest > EDIT_CHARS {
-            // Long texts are compared by their ends: no bound of that.
-            return 1.0;
         }
         // The arithmetic of `strsim::normalized_damerau_levenshtein`, so
         // that the bound holds in floating point too.
