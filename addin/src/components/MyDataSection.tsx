@@ -41,6 +41,11 @@ export function MyDataSection({ exportData, deleteData, download }: MyDataSectio
   const styles = useStyles();
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [confirming, setConfirming] = useState(false);
+  // Each opening mounts a new Dialog, so tabster sees a new modalizer id.
+  // With one id reused, the closed dialog's modalizer can be disposed after
+  // the reopened one became active; tabster then deactivates the shared id
+  // and leaves the new dialog aria-hidden, unreadable to a screen reader.
+  const [openings, setOpenings] = useState(0);
   const busy = outcome.kind === 'busy';
 
   const runExport = () => {
@@ -86,12 +91,14 @@ export function MyDataSection({ exportData, deleteData, download }: MyDataSectio
           disabled={busy}
           appearance="secondary"
           onClick={() => {
+            setOpenings((count) => count + 1);
             setConfirming(true);
           }}
         >
           {outcome.kind === 'busy' && outcome.what === 'delete' ? 'Deleting…' : 'Delete my data'}
         </Button>
         <Dialog
+          key={openings}
           open={confirming}
           onOpenChange={(_event, data) => {
             setConfirming(data.open);
