@@ -182,5 +182,5 @@ wait $OHA_PID
 echo "{\"idle_kb\": $idle_kb, \"peak_kb\": $peak_kb, \"streams\": $STREAMS}" > "$OUT/streams-rss.json"
 uptime > "$OUT/load-after.txt"
 
-python3 "$HERE/summarise.py" "$OUT" "$RATE" "$LITELLM_RATE" "$("$VENV/bin/litellm" --version 2>/dev/null | tail -1)" \
+python3 "$HERE/summarise.py" "$OUT" "$RATE" "$LITELLM_RATE" "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))')" \
     "${SYNCS[*]}" | tee "$OUT/results.md"
