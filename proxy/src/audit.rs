@@ -477,8 +477,13 @@ impl Journal {
         }
         let appending = self.append.as_mut().expect("opened above");
         if let Err(error) = appending.write(lines) {
-            // Reopened next time, so the file's real length is read again.
+            // A write cut short (a full disk) leaves part of a line: cut it
+            // now, or the next line would be glued to it and both would be
+            // unreadable. Reopened next time, at the file's real length.
             self.append = None;
+            if let Err(cut) = self.cut_torn_tail() {
+                tracing::error!(error = %cut, "cannot cut a partly written audit journal line");
+            }
             return Err(error.into());
         }
         if self.sync == StoreSync::Full {
@@ -990,18 +995,8 @@ mod tests {
         }
         let mut journal = Journal::open(dir.path().to_path_buf(), StoreSync::Normal).unwrap();
         let event = AuditEvent::new("sheet.create");
-        journal
-            .append(&Entry {
-                caller: None,
-                event: event.clone(),
-            })
-            .unwrap();
-        let line_len = journal_line(&Entry {
-            caller: None,
-            event: event.clone(),
-        })
-        .unwrap()
-        .len() as u64;
+        journal.append(&entry_of(&event)).unwrap();
+        let line_len = journal_line(&entry_of(&event)).unwrap().len() as u64;
         let path = dir.path().join(journal_name(journal.generation));
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(meta.len(), line_len);
@@ -1016,15 +1011,48 @@ mod tests {
         drop(journal);
         let mut journal = Journal::open(dir.path().to_path_buf(), StoreSync::Normal).unwrap();
         let second = AuditEvent::new("sheet.delete");
-        journal
-            .append(&Entry {
-                caller: None,
-                event: second.clone(),
-            })
-            .unwrap();
+        journal.append(&entry_of(&second)).unwrap();
         let pending = journal.pending().unwrap();
         let events: Vec<_> = pending.iter().map(|(_, _, e)| e.event.id).collect();
         assert_eq!(events, vec![event.id, second.id]);
         assert_eq!(pending[1].1, std::fs::metadata(&path).unwrap().len());
+    }
+
+    fn entry_of(event: &AuditEvent) -> Entry {
+        Entry {
+            caller: None,
+            event: event.clone(),
+        }
+    }
+
+    /// An append that fails partway (a full disk) leaves part of a line;
+    /// it is cut at once, so the next event's line is whole and read back.
+    #[test]
+    fn a_failed_append_cuts_what_it_left_so_the_next_line_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::open(dir.path().to_path_buf(), StoreSync::Normal).unwrap();
+        let first = AuditEvent::new("sheet.create");
+        journal.append(&entry_of(&first)).unwrap();
+        let path = dir.path().join(journal_name(journal.generation));
+        // What a write cut short leaves behind, and a handle that cannot
+        // write, so that the next append fails.
+        OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(br#"{"caller":null,"ev"#)
+            .unwrap();
+        journal.append.as_mut().unwrap().file = File::open(&path).unwrap();
+        assert!(journal.append(&entry_of(&AuditEvent::new("lost"))).is_err());
+
+        let third = AuditEvent::new("sheet.delete");
+        journal.append(&entry_of(&third)).unwrap();
+        let read: Vec<_> = journal
+            .pending()
+            .unwrap()
+            .iter()
+            .map(|(_, _, e)| e.event.id)
+            .collect();
+        assert_eq!(read, vec![first.id, third.id]);
     }
 }
