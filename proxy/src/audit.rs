@@ -229,9 +229,10 @@ impl Appending {
 /// Allocates the file's blocks for `len` bytes from `offset` without
 /// changing its size. An append into blocks the delivery worker's fsync is
 /// allocating waits for that allocation (ext4 updates the on-disk size under
-/// the lock that allocation holds): measured, 2.5 % of appends waited a
-/// median of 2 ms, up to 11 ms, and every request in flight waited behind
-/// them. Appends into blocks allocated beforehand do not wait.
+/// the lock that allocation holds): at 1,000 questions/s, 2-2.5 % of
+/// appends waited (p90 3.6-4.6 ms, up to 47 ms) and every request in
+/// flight waited behind them. Appends into blocks allocated beforehand do
+/// not wait (docs/BENCHMARKS.md, "Where the tail is").
 #[cfg(target_os = "linux")]
 fn reserve_blocks(file: &File, offset: u64, len: u64) -> std::io::Result<()> {
     rustix::fs::fallocate(file, rustix::fs::FallocateFlags::KEEP_SIZE, offset, len)
