@@ -575,6 +575,16 @@ fn append_group(journal: &mut Journal, lines: Vec<Vec<u8>>) -> Vec<Result<(), St
 /// Maximum number of events delivered to the store in one call.
 const DELIVERY_BATCH: usize = 512;
 
+/// What one delivery pass found and did.
+enum Delivery {
+    /// Nothing was queued.
+    Drained,
+    /// This many events were delivered; more may have come meanwhile.
+    Delivered(usize),
+    /// The store or the journal failed; what is left stays queued.
+    Stopped,
+}
+
 pub struct Auditor {
     store: Arc<dyn Store>,
     journal: Arc<Mutex<Journal>>,
@@ -672,16 +682,24 @@ impl Auditor {
                 let Some(auditor) = weak.upgrade() else {
                     return;
                 };
-                let delivered = auditor.flush().await;
+                let delivery = auditor.deliver_queued().await;
                 let wait = async {
-                    if delivered {
-                        auditor.wake.notified().await;
-                        // Let the events of the next few milliseconds join
-                        // this one: a delivery costs a store write and two
-                        // fsyncs of the position however many it carries.
-                        tokio::time::sleep(DELIVERY_GATHER).await;
-                    } else {
-                        tokio::time::sleep(RETRY_INTERVAL).await
+                    match delivery {
+                        Delivery::Drained => {
+                            auditor.wake.notified().await;
+                            // Let the events of the next few milliseconds
+                            // join this one: a delivery costs a store write
+                            // and fsyncs however many it carries.
+                            tokio::time::sleep(DELIVERY_GATHER).await;
+                        }
+                        // Under steady load the queue never drains: without
+                        // a pause, deliveries of a few events each would
+                        // follow each other back to back.
+                        Delivery::Delivered(n) if n < DELIVERY_BATCH => {
+                            tokio::time::sleep(DELIVERY_GATHER).await;
+                        }
+                        Delivery::Delivered(_) => {}
+                        Delivery::Stopped => tokio::time::sleep(RETRY_INTERVAL).await,
                     }
                 };
                 // Time out now and then so a dropped auditor ends the task.
@@ -759,70 +777,81 @@ impl Auditor {
 
     /// Delivers everything queued, in order. True when the queue is empty.
     pub async fn flush(&self) -> bool {
-        let _one_at_a_time = self.deliver.lock().await;
         loop {
-            let pending = match unlocked(&self.files, |f| {
-                f.make_appends_durable()?;
-                f.pending()
-            })
-            .await
-            {
-                Ok(p) => p,
-                Err(error) => {
-                    tracing::error!(error = %error, "cannot read the audit journal");
-                    return false;
-                }
-            };
-            self.metrics.audit_queue_depth(pending.len());
-            if pending.is_empty() {
-                if let Err(error) = blocking(&self.journal, |j| j.rotate_if_drained()).await {
-                    tracing::error!(error = %error, "cannot rotate the audit journal");
-                }
-                return true;
+            match self.deliver_queued().await {
+                Delivery::Drained => return true,
+                Delivery::Delivered(_) => {}
+                Delivery::Stopped => return false,
             }
-            let mut rest = pending.as_slice();
-            while !rest.is_empty() {
-                let batch = &rest[..rest.len().min(DELIVERY_BATCH)];
-                let events: Vec<_> = batch
-                    .iter()
-                    .map(|(_, _, entry)| (entry.caller(), entry.event.clone()))
-                    .collect();
-                let logged = self.store.log_events(&events).await;
-                let mut done = logged.written;
-                match logged.failure {
-                    None => {}
-                    Some(StoreError::Unavailable(reason)) => {
-                        tracing::warn!(reason = %reason, "store unreachable; audit events stay queued");
-                        // What was written before it is recorded below the
-                        // early return, so it is not delivered twice.
+        }
+    }
+
+    /// Delivers what is queued now, in order, in batches.
+    async fn deliver_queued(&self) -> Delivery {
+        let _one_at_a_time = self.deliver.lock().await;
+        let pending = match unlocked(&self.files, |f| {
+            f.make_appends_durable()?;
+            f.pending()
+        })
+        .await
+        {
+            Ok(p) => p,
+            Err(error) => {
+                tracing::error!(error = %error, "cannot read the audit journal");
+                return Delivery::Stopped;
+            }
+        };
+        self.metrics.audit_queue_depth(pending.len());
+        if pending.is_empty() {
+            if let Err(error) = blocking(&self.journal, |j| j.rotate_if_drained()).await {
+                tracing::error!(error = %error, "cannot rotate the audit journal");
+            }
+            return Delivery::Drained;
+        }
+        let mut rest = pending.as_slice();
+        while !rest.is_empty() {
+            let batch = &rest[..rest.len().min(DELIVERY_BATCH)];
+            let events: Vec<_> = batch
+                .iter()
+                .map(|(_, _, entry)| (entry.caller(), entry.event.clone()))
+                .collect();
+            self.metrics.audit_delivery();
+            let logged = self.store.log_events(&events).await;
+            let mut done = logged.written;
+            match logged.failure {
+                None => {}
+                Some(StoreError::Unavailable(reason)) => {
+                    tracing::warn!(reason = %reason, "store unreachable; audit events stay queued");
+                    // What was written before it is recorded below the
+                    // early return, so it is not delivered twice.
+                    if done > 0 {
+                        let (generation, offset, _) = batch[done - 1];
+                        let _ = self.record_delivered(generation, offset).await;
+                    }
+                    return Delivery::Stopped;
+                }
+                Some(error) => {
+                    let (_, _, refused) = &batch[done];
+                    if let Err(e) = self.set_aside(refused.clone(), error).await {
+                        tracing::error!(error = %e, "cannot set a refused audit event aside; will retry");
                         if done > 0 {
                             let (generation, offset, _) = batch[done - 1];
                             let _ = self.record_delivered(generation, offset).await;
                         }
-                        return false;
+                        return Delivery::Stopped;
                     }
-                    Some(error) => {
-                        let (_, _, refused) = &batch[done];
-                        if let Err(e) = self.set_aside(refused.clone(), error).await {
-                            tracing::error!(error = %e, "cannot set a refused audit event aside; will retry");
-                            if done > 0 {
-                                let (generation, offset, _) = batch[done - 1];
-                                let _ = self.record_delivered(generation, offset).await;
-                            }
-                            return false;
-                        }
-                        done += 1;
-                    }
+                    done += 1;
                 }
-                if done > 0 {
-                    let (generation, offset, _) = batch[done - 1];
-                    if !self.record_delivered(generation, offset).await {
-                        return false;
-                    }
-                }
-                rest = &rest[done..];
             }
+            if done > 0 {
+                let (generation, offset, _) = batch[done - 1];
+                if !self.record_delivered(generation, offset).await {
+                    return Delivery::Stopped;
+                }
+            }
+            rest = &rest[done..];
         }
+        Delivery::Delivered(pending.len())
     }
 
     /// Records that everything up to `offset` of `generation` is delivered.
@@ -919,6 +948,58 @@ mod tests {
         let delivered: Vec<Uuid> = rows.iter().rev().map(|r| r.id).collect();
         let in_journal_order: Vec<Uuid> = journaled.iter().map(|(_, _, e)| e.event.id).collect();
         assert_eq!(delivered, in_journal_order);
+    }
+
+    /// Under steady load the queue never drains; the worker still waits
+    /// DELIVERY_GATHER between deliveries, so each carries what gathered
+    /// meanwhile instead of one or two events (and a store write and
+    /// fsyncs each). Every event is delivered all the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn under_steady_load_deliveries_are_paced_and_nothing_is_left_behind() {
+        const EVENTS: usize = 150;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let metrics = Metrics::new();
+        let auditor = Arc::new(Auditor::open(dir.path(), store.clone(), metrics.clone()).unwrap());
+        auditor.spawn_worker();
+        let caller = Caller::local();
+        let started = std::time::Instant::now();
+        for n in 0..EVENTS {
+            let event = AuditEvent::new("ai.query").details(json!({ "n": n }));
+            auditor
+                .record(&caller, event, &RequestMeta::default())
+                .await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let recording = started.elapsed();
+        let mut delivered = 0;
+        for _ in 0..500 {
+            delivered = store
+                .list_audit(
+                    &caller,
+                    &AuditFilter {
+                        limit: 1000,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .len();
+            if delivered == EVENTS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(delivered, EVENTS, "every event reaches the store");
+        // At most one delivery per gather interval while recording, plus
+        // the one that finds the last events. Back to back, there would be
+        // about one per event or two.
+        let paced = (recording.as_millis() / DELIVERY_GATHER.as_millis()) as u64 + 2;
+        let deliveries = metrics.audit_deliveries();
+        assert!(
+            deliveries <= paced,
+            "{deliveries} deliveries in {recording:?} (at most {paced} when paced)"
+        );
     }
 
     /// A line cut short by a crash is dropped at the next start, so the

@@ -44,6 +44,7 @@ struct Inner {
     auth_failures: Counter,
     audit_events: Family<ActionLabels, Counter>,
     audit_queue: Gauge,
+    audit_deliveries: Counter,
     limit_fallbacks: Counter,
     ai_queries: Family<StatusLabels, Counter>,
     chat_summaries: Family<StatusLabels, Counter>,
@@ -70,6 +71,7 @@ impl Metrics {
         let auth_failures = Counter::default();
         let audit_events = Family::<ActionLabels, Counter>::default();
         let audit_queue = Gauge::default();
+        let audit_deliveries = Counter::default();
         let limit_fallbacks = Counter::default();
         let ai_queries = Family::<StatusLabels, Counter>::default();
         let chat_summaries = Family::<StatusLabels, Counter>::default();
@@ -109,6 +111,11 @@ impl Metrics {
             "Audit events waiting for the store",
             audit_queue.clone(),
         );
+        registry.register(
+            "audit_deliveries",
+            "Writes of queued audit events to the store (each carries a batch)",
+            audit_deliveries.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner {
                 registry,
@@ -117,6 +124,7 @@ impl Metrics {
                 auth_failures,
                 audit_events,
                 audit_queue,
+                audit_deliveries,
                 limit_fallbacks,
                 ai_queries,
                 chat_summaries,
@@ -163,6 +171,15 @@ impl Metrics {
 
     pub fn audit_queue_depth(&self, depth: usize) {
         self.inner.audit_queue.set(depth as i64);
+    }
+
+    pub fn audit_delivery(&self) {
+        self.inner.audit_deliveries.inc();
+    }
+
+    /// Audit deliveries so far (what `audit_deliveries_total` reports).
+    pub fn audit_deliveries(&self) -> u64 {
+        self.inner.audit_deliveries.get()
     }
 
     pub fn render(&self) -> String {
