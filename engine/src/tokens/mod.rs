@@ -54,8 +54,7 @@ pub const DEFAULT_MODEL: &str = "gemini-2.5-flash";
 /// Tokens of `text` for `model` (one of the built-in price table's models):
 /// what `xlclean tokens` prints and the task pane shows.
 pub fn count_tokens(model: &str, text: &str) -> Result<usize, EngineError> {
-    let table = PriceTable::builtin();
-    let price = table.model(model)?;
+    let price = PriceTable::shipped().model(model)?;
     Ok(counter_for(price.tokenizer).count(text))
 }
 

@@ -117,7 +117,7 @@ fn tokens(n: u64) -> usize {
 /// aliases as their tier's 2.5 model), zero for a model it does not know.
 fn model_price(model: &str, limits: &RequestLimits) -> ModelPrice {
     let reserved = tokens(limits.reserved_output);
-    let (input_per_million, output_per_million) = PriceTable::builtin()
+    let (input_per_million, output_per_million) = PriceTable::shipped()
         .model(model)
         .map_or((0.0, 0.0), |p| (p.input_per_million, p.output_per_million));
     ModelPrice {
