@@ -10,6 +10,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -339,7 +340,21 @@ impl SqliteStore {
         &self,
         table: &'static OwnedTable,
         caller: &Caller,
+        columns: Columns,
+    ) -> StoreResult<T> {
+        self.insert_owned_returning(table, caller, columns, "*")
+            .await
+    }
+
+    /// [`SqliteStore::insert_owned`], answering only the `returning`
+    /// columns of the new row (`id` where that is all the caller needs:
+    /// the whole row would decode every message of a new conversation).
+    async fn insert_owned_returning<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static OwnedTable,
+        caller: &Caller,
         mut columns: Columns,
+        returning: &'static str,
     ) -> StoreResult<T> {
         let caller = caller.clone();
         self.write_row(move |tx| {
@@ -367,7 +382,7 @@ impl SqliteStore {
                 columns.into_iter().map(|(_, value)| value),
             ))
             .map_err(sql)?;
-            owned_row(tx, table, "*", &id, &user)?.ok_or(StoreError::NotFound)
+            owned_row(tx, table, returning, &id, &user)?.ok_or(StoreError::NotFound)
         })
         .await
     }
@@ -761,7 +776,13 @@ impl Store for SqliteStore {
                 SqlValue::Text(Value::from(messages).to_string()),
             ),
         ];
-        let created: Conversation = self.insert_owned(&CONVERSATIONS, caller, columns).await?;
+        #[derive(Deserialize)]
+        struct Created {
+            id: Uuid,
+        }
+        let created: Created = self
+            .insert_owned_returning(&CONVERSATIONS, caller, columns, "id")
+            .await?;
         Ok(created.id)
     }
 
